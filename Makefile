@@ -1,0 +1,155 @@
+# berth: one non-recursive Makefile; each module adds its sources in its own fragment
+# (installer/<module>/<module>.mk), in dependency order from the bottom up.
+#
+#   make                 build build/berth (warnings on; -Werror when CI=true or WERROR=1)
+#   make check           install missing packages, build, run every test tier
+#   make check-asan      unit and integration tiers under AddressSanitizer + UBSan, leaks on
+#   make lint            clang-format, shellcheck, banned calls, module layering
+#   make install         DESTDIR=... PREFIX=...
+#   make deps            apt-get install every build, test and runtime package (idempotent)
+#   make demo            the README's first command
+#   make test-image      build (or reuse) the cached test OS images
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+DESTDIR ?=
+
+B ?= build
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+WERROR_FLAG := -Werror
+endif
+
+WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wformat=2 -Wformat-security -Wstrict-prototypes -Wmissing-prototypes \
+	-Wnull-dereference -Wundef -Wimplicit-fallthrough -Wvla -Wpointer-arith
+
+# Libraries, each named once. A module's fragment says which of these it links with, so the
+# link lines show the module dependencies (STYLE.md).
+PKGS_GLIB := glib-2.0 gio-2.0
+PKGS_OSTREE := ostree-1
+PKGS_CURL := libcurl
+PKGS_JSON := jansson
+PKGS_ARCHIVE := libarchive
+PKGS_BLKID := blkid
+PKGS_FDISK := fdisk
+# mbedtls 2.28 in Debian 12 ships no pkg-config file.
+LIBS_MBEDTLS := -lmbedx509 -lmbedcrypto
+
+ALL_PKGS := $(PKGS_GLIB) $(PKGS_OSTREE) $(PKGS_CURL) $(PKGS_JSON) $(PKGS_ARCHIVE) \
+	$(PKGS_BLKID) $(PKGS_FDISK)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
+
+BERTH_CFLAGS := -std=gnu11 $(WARNINGS) $(WERROR_FLAG) -D_GNU_SOURCE \
+	-DGLIB_VERSION_MIN_REQUIRED=GLIB_VERSION_2_74 \
+	-DBERTH_VERSION='"$(VERSION)"' -Iinstaller -I. $(PKG_CFLAGS) -MMD -MP
+
+pkg_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+# Filled by the fragments: MODULES in link order (top first), <mod>_SRCS, <mod>_LIBS.
+MODULES :=
+include installer/util/util.mk
+include installer/oci/oci.mk
+include installer/import/import.mk
+include installer/disk/disk.mk
+include installer/deploy/deploy.mk
+include installer/boot/boot.mk
+include installer/plan/plan.mk
+include installer/cli/cli.mk
+include tests/unit/unit.mk
+
+objs_of = $(patsubst %.c,$(B)/%.o,$(1))
+module_lib = $(if $($(1)_SRCS),$(B)/installer/lib$(1).a)
+
+# Module archives, top of the stack first, as the linker wants them.
+LINK_ORDER := plan boot deploy disk import oci util
+MODULE_ARCHIVES := $(foreach m,$(LINK_ORDER),$(call module_lib,$(m)))
+MODULE_LIBS := $(foreach m,$(LINK_ORDER),$($(m)_LIBS))
+MODULE_LDLIBS = $(call pkg_libs,$(PKGS_GLIB) $(sort $(filter-out -l%,$(MODULE_LIBS)))) \
+	$(filter -l%,$(MODULE_LIBS))
+
+.PHONY: all
+all: $(B)/berth unit-tests
+
+# V=1 shows whole command lines.
+Q := $(if $(filter 1,$(V)),,@)
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(BERTH_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+define module_archive_rule
+$(B)/installer/lib$(1).a: $(call objs_of,$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	$(Q)rm -f $$@
+	$(Q)$$(AR) rcs $$@ $$^
+endef
+$(foreach m,$(LINK_ORDER),$(if $($(m)_SRCS),$(eval $(call module_archive_rule,$(m)))))
+
+$(B)/berth: $(call objs_of,$(cli_SRCS)) $(MODULE_ARCHIVES)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,$(cli_SRCS)) $(MODULE_ARCHIVES) $(MODULE_LDLIBS)
+
+.PHONY: unit-tests
+# Keep the unit tests' objects: make would delete them as intermediates.
+.SECONDARY:
+unit-tests: $(UNIT_TESTS)
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(MODULE_ARCHIVES)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(MODULE_ARCHIVES) $(MODULE_LDLIBS)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- dependencies ----------------------------------------------------------------------
+
+.PHONY: deps deps-ensure
+deps:
+	tools/deps install
+
+# Cheap when everything is there (one dpkg-query); installs only what is missing.
+deps-ensure:
+	@tools/deps ensure
+
+# ---- tests -----------------------------------------------------------------------------
+
+.PHONY: check check-asan lint test-image
+check: deps-ensure
+	$(MAKE) all
+	BERTH_BUILD=$(abspath $(B)) tests/run
+
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+check-asan: deps-ensure
+	$(MAKE) B=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all
+	BERTH_BUILD=$(abspath build-asan) BERTH_SANITIZED=1 tests/run --tier unit --tier integration
+
+lint:
+	tools/lint
+
+test-image: deps-ensure
+	images/test-image
+
+# ---- demo ------------------------------------------------------------------------------
+
+.PHONY: demo
+demo: deps-ensure
+	$(MAKE) all
+	tools/demo
+
+# ---- install ---------------------------------------------------------------------------
+
+.PHONY: install
+install: $(B)/berth
+	install -D -m 0755 $(B)/berth $(DESTDIR)$(BINDIR)/berth
+
+.PHONY: clean
+clean:
+	rm -rf $(B) build-asan

@@ -1,0 +1,42 @@
+/* cli: the `berth` program. The only module that prints.
+ *
+ * Owns: argument parsing, the command table, rendering results, errors and progress for
+ * humans and as JSON, and exit statuses (0 success, 1 failure, 2 usage error).
+ * Depends on every module below it.
+ */
+#pragma once
+
+#include "util/util.h"
+
+G_BEGIN_DECLS
+
+/* Exit statuses, as coreos-installer and most CLIs use them. */
+enum
+{
+  BERTH_EXIT_OK = 0,
+  BERTH_EXIT_FAILURE = 1,
+  BERTH_EXIT_USAGE = 2,
+};
+
+typedef struct BerthCommand BerthCommand;
+
+/* A subcommand: argv[0] is the command name. Returns an exit status. */
+typedef int (*BerthCommandFunc) (const BerthCommand *cmd, int argc, char **argv);
+
+struct BerthCommand
+{
+  const char *name;
+  const char *params;  /* e.g. "IMAGE --repo DIR" */
+  const char *summary; /* one line, for `berth --help` */
+  BerthCommandFunc run;
+};
+
+/* Parses a command's options with GOption: handles --help, and turns unknown options into a
+ * usage error. Returns FALSE with *out_exit set when the command should end now. */
+gboolean berth_cli_parse (const BerthCommand *cmd, GOptionEntry *entries, int *argc, char ***argv,
+                          int *out_exit);
+
+/* Prints "berth: MESSAGE" on stderr and returns the exit status @error's code calls for. */
+int berth_cli_fail (const BerthCommand *cmd, const GError *error);
+
+G_END_DECLS
