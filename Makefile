@@ -61,14 +61,16 @@ include installer/disk/disk.mk
 include installer/deploy/deploy.mk
 include installer/boot/boot.mk
 include installer/plan/plan.mk
+include kargs/kargs.mk
 include installer/cli/cli.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 objs_of = $(patsubst %.c,$(B)/%.o,$(1))
-module_lib = $(if $($(1)_SRCS),$(B)/installer/lib$(1).a)
+module_lib = $(if $($(1)_SRCS),$(B)/lib/lib$(1).a)
 
 # Module archives, top of the stack first, as the linker wants them.
-LINK_ORDER := plan boot deploy disk import oci util
+LINK_ORDER := plan boot deploy kargs disk import oci util
 MODULE_ARCHIVES := $(foreach m,$(LINK_ORDER),$(call module_lib,$(m)))
 MODULE_LIBS := $(foreach m,$(LINK_ORDER),$($(m)_LIBS))
 MODULE_LDLIBS = $(call pkg_libs,$(PKGS_GLIB) $(sort $(filter-out -l%,$(MODULE_LIBS)))) \
@@ -86,7 +88,7 @@ $(B)/%.o: %.c
 	$(Q)$(CC) $(BERTH_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 define module_archive_rule
-$(B)/installer/lib$(1).a: $(call objs_of,$($(1)_SRCS))
+$(B)/lib/lib$(1).a: $(call objs_of,$($(1)_SRCS))
 	@mkdir -p $$(@D)
 	$(Q)rm -f $$@
 	$(Q)$$(AR) rcs $$@ $$^
@@ -96,6 +98,10 @@ $(foreach m,$(LINK_ORDER),$(if $($(m)_SRCS),$(eval $(call module_archive_rule,$(
 $(B)/berth: $(call objs_of,$(cli_SRCS)) $(MODULE_ARCHIVES)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,$(cli_SRCS)) $(MODULE_ARCHIVES) $(MODULE_LDLIBS)
+
+# Unit tests and fuzz replays find shared/fixtures through BERTH_FIXTURES (set by tests/run),
+# else beside the source tree they were built from.
+$(B)/tests/%.o: BERTH_CFLAGS += -DBERTH_FIXTURES_DEFAULT='"$(abspath $(CURDIR)/../shared/fixtures)"'
 
 .PHONY: unit-tests
 # Keep the unit tests' objects: make would delete them as intermediates.
@@ -120,7 +126,7 @@ deps-ensure:
 
 # ---- tests -----------------------------------------------------------------------------
 
-.PHONY: check check-asan lint test-image
+.PHONY: check check-asan lint test-image fuzz
 check: deps-ensure
 	$(MAKE) all
 	BERTH_BUILD=$(abspath $(B)) tests/run
@@ -153,3 +159,24 @@ install: $(B)/berth
 .PHONY: clean
 clean:
 	rm -rf $(B) build-asan
+
+# ---- fuzzing ---------------------------------------------------------------------------
+
+fuzz-replays: $(FUZZ_REPLAYS)
+all: fuzz-replays
+
+$(B)/tests/fuzz/fuzz-%: $(B)/tests/fuzz/fuzz-%.o $(B)/tests/fuzz/replay-main.o $(MODULE_ARCHIVES)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MODULE_LDLIBS)
+
+# libFuzzer builds: the whole tree again with clang and the fuzzer instrumentation.
+fuzz: deps-ensure
+	$(MAKE) B=$(FUZZ_B) CC=clang CFLAGS="$(FUZZ_CFLAGS)" WERROR= $(foreach t,$(FUZZ_TARGETS),$(FUZZ_B)/tests/fuzz/fuzz-$(t).o) $(MODULE_ARCHIVES:$(B)/%=$(FUZZ_B)/%)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_B)/tests/fuzz/libfuzzer-$$t \
+	    $(FUZZ_B)/tests/fuzz/fuzz-$$t.o $(MODULE_ARCHIVES:$(B)/%=$(FUZZ_B)/%) $(MODULE_LDLIBS); \
+	  mkdir -p $(FUZZ_B)/corpus/$$t; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS)s"; \
+	  $(FUZZ_B)/tests/fuzz/libfuzzer-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(FUZZ_B)/corpus/$$t tests/fuzz/corpus/$$t; \
+	done
