@@ -101,6 +101,19 @@ berth_steal_fd (int *fdp)
   return fd;
 }
 
+/* Replaces the string in *@str_pointer with a copy of @new_str (GLib 2.76's g_set_str, which
+ * Debian 12's GLib 2.74 lacks). Returns whether it changed. */
+static inline gboolean
+berth_set_str (char **str_pointer, const char *new_str)
+{
+  if (*str_pointer == new_str || g_strcmp0 (*str_pointer, new_str) == 0)
+    return FALSE;
+  char *copy = g_strdup (new_str);
+  g_free (*str_pointer);
+  *str_pointer = copy;
+  return TRUE;
+}
+
 /* Subprocess runner: argv only, never a shell. Returns TRUE when the program ran and exited 0.
  * On any other outcome @error names the program, how it ended and the tail of its stderr.
  * @stdin_data may be NULL (stdin is then /dev/null). @out_stdout, when non-NULL, receives the

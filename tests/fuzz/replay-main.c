@@ -18,7 +18,7 @@ replay_file (const char *path)
       fprintf (stderr, "%s\n", error->message);
       return 1;
     }
-  LLVMFuzzerTestOneInput ((const uint8_t *) data, len);
+  LLVMFuzzerTestOneInput ((const uint8_t *)data, len);
   return 0;
 }
 

@@ -21,8 +21,9 @@ _berth_run_cleanups ()
 {
   local rc=$? i
   set +e
+  # Each cleanup runs in a subshell, so one that fails or calls exit cannot skip the rest.
   for ((i = ${#_berth_cleanups[@]} - 1; i >= 0; i--)); do
-    eval "${_berth_cleanups[i]}"
+    (eval "${_berth_cleanups[i]}") || printf '# cleanup failed: %s\n' "${_berth_cleanups[i]}" >&2
   done
   _berth_cleanups=()
   exit "$rc"
