@@ -9,3 +9,11 @@
 #pragma once
 
 #include "util/util.h"
+
+/* The pure parts: no network. */
+#include "oci/oci-auth.h"      /* WWW-Authenticate, token responses, credentials, auth files */
+#include "oci/oci-digest.h"    /* sha256 digests, one-shot and streaming */
+#include "oci/oci-layout.h"    /* oci: layouts resolved to a manifest and config */
+#include "oci/oci-manifest.h"  /* manifests, indexes, image configs, platform selection */
+#include "oci/oci-ref.h"       /* image references, origin strings, registries.conf search */
+#include "oci/oci-refescape.h" /* ostree/container/{blob,image}/ ref names */
