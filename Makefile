@@ -126,7 +126,7 @@ deps-ensure:
 
 # ---- tests -----------------------------------------------------------------------------
 
-.PHONY: check check-asan lint test-image fuzz
+.PHONY: check check-asan lint test-image fuzz bench
 check: deps-ensure
 	$(MAKE) all
 	BERTH_BUILD=$(abspath $(B)) tests/run
@@ -139,6 +139,11 @@ check-asan: deps-ensure
 
 lint:
 	tools/lint
+
+# Benchmarks: berth beside the tools a user would otherwise run. Reports, never asserts.
+bench: deps-ensure
+	$(MAKE) all
+	@set -e; for b in tests/bench/*.sh; do [ "$$b" = tests/bench/lib.sh ] || BERTH_BUILD=$(abspath $(B)) $$b; done
 
 test-image: deps-ensure
 	images/test-image
@@ -177,6 +182,6 @@ fuzz: deps-ensure
 	    $(FUZZ_B)/tests/fuzz/fuzz-$$t.o $(MODULE_ARCHIVES:$(B)/%=$(FUZZ_B)/%) $(MODULE_LDLIBS); \
 	  mkdir -p $(FUZZ_B)/corpus/$$t; \
 	  echo "fuzzing $$t for $(FUZZ_SECONDS)s"; \
-	  $(FUZZ_B)/tests/fuzz/libfuzzer-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  $(FUZZ_B)/tests/fuzz/libfuzzer-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/crash-$$t- \
 	    $(FUZZ_B)/corpus/$$t tests/fuzz/corpus/$$t; \
 	done
