@@ -1,0 +1,54 @@
+/* import: what the module's files share and nobody else uses. */
+#pragma once
+
+#include "import.h"
+
+G_BEGIN_DECLS
+
+/* The merge commit's keys, as ostree-ext names them (container/store.rs: META_MANIFEST_DIGEST,
+ * META_MANIFEST, META_CONFIG). */
+#define BERTH_IMPORT_META_MANIFEST_DIGEST "ostree.manifest-digest"
+#define BERTH_IMPORT_META_MANIFEST        "ostree.manifest"
+#define BERTH_IMPORT_META_CONFIG          "ostree.container.image-config"
+/* The label that marks the ostree container format (ostree-ext's DIFFID_LABEL). */
+#define BERTH_IMPORT_LABEL_OSTREE_DIFFID "ostree.final-diffid"
+
+/* berth's own keys on a layer commit. Optional: a layer commit written by ostree-ext has none,
+ * and the merge then falls back to treating every directory as explicit. */
+#define BERTH_IMPORT_META_LAYER_DIGEST  "berth.layer.digest"        /* s */
+#define BERTH_IMPORT_META_IMPLICIT_DIRS "berth.layer.implicit-dirs" /* as, sorted */
+#define BERTH_IMPORT_META_ETC           "berth.layer.etc" /* s: "etc" (mapped) or "usr/etc" (native) */
+
+typedef enum
+{
+  BERTH_IMPORT_WHITEOUT_NONE,      /* an ordinary name */
+  BERTH_IMPORT_WHITEOUT_NAME,      /* `.wh.NAME`: deletes NAME of the lower layers */
+  BERTH_IMPORT_WHITEOUT_OPAQUE,    /* `.wh..wh..opq`: hides the lower layers' directory */
+  BERTH_IMPORT_WHITEOUT_AUFS_META, /* another `.wh..wh.*`: AUFS bookkeeping, dropped */
+} BerthImportWhiteout;
+
+/* Classifies the last component @name; for NAME, *@out_target is the name it deletes (may be
+ * "", "." or "..": the caller refuses those). */
+BerthImportWhiteout berth_import_whiteout_classify (const char *name, const char **out_target);
+
+/* A path from a layer, made safe for an error message: C-escaped (no terminal escapes reach
+ * the user) and cut at 200 bytes. */
+char *berth_import_quote_path (const char *path);
+
+struct _BerthImportedLayer
+{
+  char *digest;
+  OstreeMutableTree *root; /* the layer's tree; never lazy */
+  BerthImportLayerStats stats;
+  GHashTable *implicit_dirs; /* paths of directories only implied by their entries */
+  const char *etc_origin;    /* NULL, "etc" or "usr/etc" (static strings) */
+};
+
+BerthImportedLayer *berth_imported_layer_new (const char *digest);
+
+/* A tar layer read into the repo (import-tar.c). */
+BerthImportedLayer *berth_import_tar_read (OstreeRepo *repo, const BerthImportLayerDesc *layer,
+                                           GInputStream *blob, GCancellable *cancellable,
+                                           GError **error);
+
+G_END_DECLS

@@ -1,0 +1,125 @@
+/* `berth pull`: source -> repository (see import-pull.h). */
+#include "import-pull.h"
+
+#include <string.h>
+#include <unistd.h>
+
+OstreeRepo *
+berth_pull_open_repo (const char *path, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GFile) dir = g_file_new_for_path (path);
+  g_autoptr (OstreeRepo) repo = ostree_repo_new (dir);
+  g_autofree char *config = g_build_filename (path, "config", NULL);
+  if (g_file_test (config, G_FILE_TEST_EXISTS))
+    {
+      if (!ostree_repo_open (repo, cancellable, error))
+        return (g_prefix_error (error, "Opening repository %s: ", path), NULL);
+      return g_steal_pointer (&repo);
+    }
+  /* bare keeps ownership and security xattrs, which only root can write; bare-user stores
+   * them in user xattrs so unprivileged pulls (and tests) work. */
+  OstreeRepoMode mode = geteuid () == 0 ? OSTREE_REPO_MODE_BARE : OSTREE_REPO_MODE_BARE_USER;
+  if (!ostree_repo_create (repo, mode, cancellable, error))
+    return (g_prefix_error (error, "Creating repository %s: ", path), NULL);
+  return g_steal_pointer (&repo);
+}
+
+typedef struct
+{
+  BerthImageSource *source;
+  BerthImportProgressFunc progress;
+  gpointer progress_data;
+} Callbacks;
+
+static void
+on_progress (BerthImportEvent event, int layer_index, const BerthImportLayerStats *stats,
+             gpointer user_data)
+{
+  Callbacks *cb = user_data;
+  if (cb->progress != NULL)
+    cb->progress (event, layer_index, stats, cb->progress_data);
+}
+
+static GInputStream *
+open_layer_cb (const BerthImportLayerDesc *layer, gpointer user_data, GCancellable *cancellable,
+               GError **error)
+{
+  Callbacks *cb = user_data;
+  return berth_image_source_open_blob (cb->source, layer->digest, (gint64)layer->size, cancellable,
+                                       error);
+}
+
+gboolean
+berth_pull_image (OstreeRepo *repo, BerthImageSource *source, const BerthPullOptions *options,
+                  BerthImportResult **out_result, GCancellable *cancellable, GError **error)
+{
+  const BerthResolvedImage *resolved = berth_image_source_get_image (source);
+  const BerthManifest *manifest = resolved->manifest;
+
+  g_autofree char *image_ref = options->target_imgref
+                                 ? g_strdup (options->target_imgref)
+                                 : berth_image_ref_to_string (berth_image_source_get_ref (source));
+  g_autofree char *manifest_json = g_strndup (g_bytes_get_data (resolved->manifest_bytes, NULL),
+                                              g_bytes_get_size (resolved->manifest_bytes));
+  g_autofree char *config_json = g_strndup (g_bytes_get_data (resolved->config_bytes, NULL),
+                                            g_bytes_get_size (resolved->config_bytes));
+  /* Embedded NULs would truncate what ostree stores: such a document is not JSON anyway. */
+  if (strlen (manifest_json) != g_bytes_get_size (resolved->manifest_bytes)
+      || strlen (config_json) != g_bytes_get_size (resolved->config_bytes))
+    return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
+                        "Image %s: manifest or config contains NUL bytes", image_ref);
+
+  BerthImportImage image = {
+    .image_ref = image_ref,
+    .manifest_digest = resolved->manifest_digest,
+    .manifest_json = manifest_json,
+    .config_json = config_json,
+    .labels = resolved->config->labels,
+    .created = manifest->annotations
+                 ? g_hash_table_lookup (manifest->annotations, "org.opencontainers.image.created")
+                 : NULL,
+  };
+  if (!berth_import_check_image (&image, error))
+    return FALSE;
+
+  guint n_layers = manifest->layers->len;
+  g_autofree BerthImportLayerDesc *layers = g_new0 (BerthImportLayerDesc, n_layers);
+  for (guint i = 0; i < n_layers; i++)
+    {
+      const BerthDescriptor *d = manifest->layers->pdata[i];
+      layers[i].digest = d->digest;
+      layers[i].media_type = d->media_type;
+      layers[i].size = (guint64)d->size;
+      layers[i].kind = BERTH_IMPORT_LAYER_TAR;
+    }
+
+  Callbacks cb = { source, options->progress, options->progress_data };
+  BerthImportOptions iopts = {
+    .open_layer = open_layer_cb,
+    .progress = on_progress,
+    .user_data = &cb,
+    .n_workers = options->n_workers,
+  };
+
+  /* Bulk import without an fsync per object, then one syncfs (as bootc does). */
+  ostree_repo_set_disable_fsync (repo, TRUE);
+  g_autoptr (BerthImportResult) result = NULL;
+  if (!berth_import_image (repo, &image, layers, n_layers, &iopts, &result, cancellable, error))
+    return FALSE;
+  if (syncfs (ostree_repo_get_dfd (repo)) < 0)
+    return berth_throw_errno (error, "syncfs on the repository");
+
+  *out_result = g_steal_pointer (&result);
+  return TRUE;
+}
+
+gboolean
+berth_pull_image_at (const char *repo_path, BerthImageSource *source,
+                     const BerthPullOptions *options, BerthImportResult **out_result,
+                     GCancellable *cancellable, GError **error)
+{
+  g_autoptr (OstreeRepo) repo = berth_pull_open_repo (repo_path, cancellable, error);
+  if (repo == NULL)
+    return FALSE;
+  return berth_pull_image (repo, source, options, out_result, cancellable, error);
+}
