@@ -10,6 +10,8 @@ static int cmd_version (const BerthCommand *cmd, int argc, char **argv);
 
 /* Every command berth has. A later issue adds its command here and nowhere else. */
 static const BerthCommand commands[] = {
+  { "inspect", "IMAGE", "Show an image's manifest, labels and layers as JSON", berth_cmd_inspect },
+  { "pull", "IMAGE --repo DIR", "Import an image into an ostree repository", berth_cmd_pull },
   { "help", "[COMMAND]", "Show help for berth or for one command", cmd_help },
   { "version", "", "Show berth's version and the libraries it was built with", cmd_version },
 };
@@ -38,6 +40,21 @@ gboolean
 berth_cli_parse (const BerthCommand *cmd, GOptionEntry *entries, int *argc, char ***argv,
                  int *out_exit)
 {
+  return berth_cli_parse_with (cmd, entries, NULL, argc, argv, out_exit);
+}
+
+int
+berth_cli_usage (const BerthCommand *cmd, const char *message)
+{
+  g_printerr ("berth %s: %s\nRun 'berth help %s' for the options.\n", cmd->name, message,
+              cmd->name);
+  return BERTH_EXIT_USAGE;
+}
+
+gboolean
+berth_cli_parse_with (const BerthCommand *cmd, GOptionEntry *entries, GOptionEntry *shared_entries,
+                      int *argc, char ***argv, int *out_exit)
+{
   /* GOption prints "Usage: PRGNAME [OPTION…] PARAMS"; the program name carries the command. */
   g_autoptr (GOptionContext) ctx = g_option_context_new (cmd->params);
   g_autofree char *prgname = g_strdup_printf ("berth %s", cmd->name);
@@ -45,6 +62,8 @@ berth_cli_parse (const BerthCommand *cmd, GOptionEntry *entries, int *argc, char
   g_option_context_set_summary (ctx, cmd->summary);
   if (entries != NULL)
     g_option_context_add_main_entries (ctx, entries, NULL);
+  if (shared_entries != NULL)
+    g_option_context_add_main_entries (ctx, shared_entries, NULL);
 
   g_autoptr (GError) error = NULL;
   if (!g_option_context_parse (ctx, argc, argv, &error))

@@ -36,6 +36,18 @@ struct BerthCommand
 gboolean berth_cli_parse (const BerthCommand *cmd, GOptionEntry *entries, int *argc, char ***argv,
                           int *out_exit);
 
+/* The same with a second group of options (shared ones, e.g. the image options). */
+gboolean berth_cli_parse_with (const BerthCommand *cmd, GOptionEntry *entries,
+                               GOptionEntry *shared_entries, int *argc, char ***argv,
+                               int *out_exit);
+
+/* A usage error: prints "berth CMD: MESSAGE" and how to get help; returns BERTH_EXIT_USAGE. */
+int berth_cli_usage (const BerthCommand *cmd, const char *message);
+
+/* The commands, one per file. */
+int berth_cmd_inspect (const BerthCommand *cmd, int argc, char **argv);
+int berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv);
+
 /* Prints "berth: MESSAGE" on stderr and returns the exit status @error's code calls for. */
 int berth_cli_fail (const BerthCommand *cmd, const GError *error);
 

@@ -90,8 +90,10 @@ push_image ()
 }
 
 # build_small_image LAYOUT TAG [RANDOM_BYTES]: an OCI image (one layer: /etc/os-release,
-# /usr/share/berth-test/payload of RANDOM_BYTES random bytes, default 300000) made with
-# umoci, unprivileged.  LAYOUT is created if needed.
+# /usr/share/berth-test/payload of RANDOM_BYTES random bytes, default 300000), unprivileged.
+# The layer is made by GNU tar and added with `umoci raw add-layer`: umoci 0.4.7's
+# `insert --rootless` writes a truncated tar for files of this size. LAYOUT is created if
+# needed.
 build_small_image ()
 {
   local layout=$1 tag=$2 size=${3:-300000} src
@@ -99,11 +101,14 @@ build_small_image ()
   [ -f "$layout/oci-layout" ] || umoci init --layout "$layout" || fail "umoci init failed"
   umoci new --image "$layout:$tag" || fail "umoci new failed"
   src=$(mktemp -d "${TMPDIR:-/tmp}/berth-image-src.XXXXXX")
-  mkdir -p "$src/etc" "$src/usr/share/berth-test"
-  printf 'ID=berth-test\nNAME="berth small test image"\nVERSION_ID=%s\n' "$tag" >"$src/etc/os-release"
-  head -c "$size" /dev/urandom >"$src/usr/share/berth-test/payload"
-  umoci insert --rootless --image "$layout:$tag" "$src" / >/dev/null \
-    || { rm -rf "$src"; fail "umoci insert failed"; }
+  mkdir -p "$src/root/etc" "$src/root/usr/share/berth-test"
+  printf 'ID=berth-test\nNAME="berth small test image"\nVERSION_ID=%s\n' "$tag" \
+    >"$src/root/etc/os-release"
+  head -c "$size" /dev/urandom >"$src/root/usr/share/berth-test/payload"
+  tar -C "$src/root" --numeric-owner --owner=0 --group=0 -cf "$src/layer.tar" etc usr \
+    || { rm -rf "$src"; fail "tar failed"; }
+  umoci raw add-layer --image "$layout:$tag" "$src/layer.tar" >/dev/null \
+    || { rm -rf "$src"; fail "umoci raw add-layer failed"; }
   rm -rf "$src"
   umoci gc --layout "$layout" || fail "umoci gc failed"
 }

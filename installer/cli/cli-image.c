@@ -1,0 +1,276 @@
+/* berth inspect and berth pull, and the image options every image command shares. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "import/import-pull.h"
+#include "oci/oci.h"
+#include "oci/oci-source.h"
+#include "util/util-json.h"
+
+/* ---- image options (pull, inspect, and install later) ------------------------------------ */
+
+static char *opt_authfile;
+static char *opt_creds;
+static char *opt_cert_dir;
+static char *opt_tls_verify;
+static char *opt_arch;
+
+static GOptionEntry image_entries[]
+  = { { "authfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_authfile,
+        "Credentials file (containers-auth.json(5)); default: REGISTRY_AUTH_FILE, then the usual "
+        "places",
+        "FILE" },
+      { "creds", 0, 0, G_OPTION_ARG_STRING, &opt_creds, "Registry credentials", "USER:PASSWORD" },
+      { "cert-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_cert_dir,
+        "CA certificates (*.crt) and client certificate (*.cert, *.key) for the registry; default "
+        "/etc/containers/certs.d/HOST:PORT/",
+        "DIR" },
+      { "tls-verify", 0, 0, G_OPTION_ARG_STRING, &opt_tls_verify,
+        "Verify the registry's TLS certificate (default true); false also allows plain http",
+        "true|false" },
+      { "arch", 0, 0, G_OPTION_ARG_STRING, &opt_arch,
+        "Architecture to pick from a multi-arch image (amd64, arm64, x86_64, aarch64...); default: "
+        "this machine's",
+        "ARCH" },
+      { NULL } };
+
+/* Fills @out from the parsed options. */
+static gboolean
+image_options (BerthSourceOptions *out, GError **error)
+{
+  memset (out, 0, sizeof *out);
+  out->registry.tls_verify = TRUE;
+  if (opt_tls_verify != NULL)
+    {
+      if (g_ascii_strcasecmp (opt_tls_verify, "true") == 0)
+        out->registry.tls_verify = TRUE;
+      else if (g_ascii_strcasecmp (opt_tls_verify, "false") == 0)
+        out->registry.tls_verify = FALSE;
+      else
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                            "--tls-verify takes true or false, not '%s'", opt_tls_verify);
+    }
+  if (opt_creds != NULL)
+    {
+      /* validate now, with an error that never repeats the password */
+      g_autoptr (BerthCredentials) c = berth_credentials_parse (opt_creds, error);
+      if (c == NULL)
+        return FALSE;
+    }
+  out->registry.cert_dir = opt_cert_dir;
+  out->creds = opt_creds;
+  out->authfile = opt_authfile;
+  out->architecture = opt_arch;
+  /* Tests shorten the retry delays; never needed otherwise. */
+  const char *base_ms = g_getenv ("BERTH_RETRY_BASE_MS");
+  if (base_ms != NULL)
+    out->registry.retry_base_ms = (guint)g_ascii_strtoull (base_ms, NULL, 10);
+  return TRUE;
+}
+
+/* Parses IMAGE, reading registries.conf only for a short name. */
+static BerthImageRef *
+parse_image (const char *input, GError **error)
+{
+  g_auto (GStrv) search = NULL;
+  if (berth_image_ref_is_short_name (input))
+    {
+      /* CONTAINERS_REGISTRIES_CONF: the containers tools' own override. */
+      if (!berth_registries_conf_load_search (g_getenv ("CONTAINERS_REGISTRIES_CONF"), NULL,
+                                              &search, error))
+        return NULL;
+    }
+  return berth_image_ref_parse (input, (const char *const *)search, error);
+}
+
+static BerthImageSource *
+open_source (const char *input, GCancellable *cancellable, GError **error)
+{
+  BerthSourceOptions options;
+  if (!image_options (&options, error))
+    return NULL;
+  g_autoptr (BerthImageRef) ref = parse_image (input, error);
+  if (ref == NULL)
+    return NULL;
+  return berth_image_source_open (ref, &options, cancellable, error);
+}
+
+/* ---- berth inspect ------------------------------------------------------------------------ */
+
+static gboolean opt_raw;
+
+static json_t *
+labels_json (GHashTable *labels)
+{
+  json_t *obj = json_object ();
+  if (labels == NULL)
+    return obj;
+  g_autoptr (GList) keys = g_hash_table_get_keys (labels);
+  keys = g_list_sort (keys, (GCompareFunc)strcmp);
+  for (GList *l = keys; l != NULL; l = l->next)
+    json_object_set_new (obj, l->data, json_string (g_hash_table_lookup (labels, l->data)));
+  return obj;
+}
+
+int
+berth_cmd_inspect (const BerthCommand *cmd, int argc, char **argv)
+{
+  GOptionEntry entries[]
+    = { { "raw", 0, 0, G_OPTION_ARG_NONE, &opt_raw, "Print the manifest bytes as served", NULL },
+        { NULL } };
+  int exit_status;
+  if (!berth_cli_parse_with (cmd, entries, image_entries, &argc, &argv, &exit_status))
+    return exit_status;
+  if (argc != 2)
+    return berth_cli_usage (cmd, "takes exactly one IMAGE");
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BerthImageSource) src = open_source (argv[1], NULL, &error);
+  if (src == NULL)
+    return berth_cli_fail (cmd, error);
+
+  if (opt_raw)
+    {
+      GBytes *raw = berth_image_source_get_raw_manifest (src);
+      gsize len;
+      const char *data = g_bytes_get_data (raw, &len);
+      fwrite (data, 1, len, stdout);
+      return BERTH_EXIT_OK;
+    }
+
+  const BerthResolvedImage *img = berth_image_source_get_image (src);
+  g_autofree char *name = berth_image_ref_to_string (berth_image_source_get_ref (src));
+  g_autoptr (json_t) out = json_object ();
+  json_object_set_new (out, "name", json_string (name));
+  json_object_set_new (out, "digest", json_string (img->manifest_digest));
+  json_object_set_new (out, "mediaType",
+                       json_string (berth_manifest_kind_to_media_type (img->manifest->kind)));
+  json_object_set_new (out, "architecture", json_string (img->config->architecture));
+  json_object_set_new (out, "os", json_string (img->config->os));
+  if (img->config->variant != NULL)
+    json_object_set_new (out, "variant", json_string (img->config->variant));
+  json_object_set_new (out, "labels", labels_json (img->config->labels));
+  json_t *layers = json_array ();
+  for (guint i = 0; i < img->manifest->layers->len; i++)
+    {
+      const BerthDescriptor *d = img->manifest->layers->pdata[i];
+      json_t *l = json_object ();
+      json_object_set_new (l, "digest", json_string (d->digest));
+      json_object_set_new (l, "size", json_integer (d->size));
+      json_object_set_new (l, "mediaType", json_string (d->media_type));
+      json_array_append_new (layers, l);
+    }
+  json_object_set_new (out, "layers", layers);
+  json_object_set_new (out, "layersSize",
+                       json_integer (berth_manifest_get_layers_size (img->manifest)));
+  json_object_set_new (out, "bootable",
+                       json_boolean (berth_image_config_is_bootable (img->config)));
+  json_object_set_new (out, "ostreeCommit",
+                       json_boolean (berth_image_config_has_ostree_commit (img->config)));
+  g_autofree char *text = json_dumps (out, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+  printf ("%s\n", text);
+  return BERTH_EXIT_OK;
+}
+
+/* ---- berth pull --------------------------------------------------------------------------- */
+
+static char *opt_repo;
+static char *opt_target_imgref;
+static int opt_workers;
+static gboolean opt_quiet;
+
+typedef struct
+{
+  const BerthManifest *manifest;
+} PullProgress;
+
+static void
+pull_progress (BerthImportEvent event, int layer_index, const BerthImportLayerStats *stats,
+               gpointer user_data)
+{
+  PullProgress *p = user_data;
+  if (opt_quiet)
+    return;
+  guint n = p->manifest->layers->len;
+  switch (event)
+    {
+    case BERTH_IMPORT_EVENT_LAYER_REUSED:
+      {
+        const BerthDescriptor *d = p->manifest->layers->pdata[layer_index];
+        g_printerr ("layer %d/%u %.19s: already in the repository\n", layer_index + 1, n,
+                    d->digest);
+        break;
+      }
+    case BERTH_IMPORT_EVENT_LAYER_IMPORTED:
+      {
+        const BerthDescriptor *d = p->manifest->layers->pdata[layer_index];
+        g_autofree char *blob = g_format_size (stats->n_blob_bytes);
+        g_autofree char *content = g_format_size (stats->n_bytes);
+        g_printerr (
+          "layer %d/%u %.19s: %s fetched (%s), %" G_GUINT64_FORMAT " files with %s%s\n",
+          layer_index + 1, n, d->digest, blob, stats->compression, stats->n_files, content,
+          stats->n_dropped_devices + stats->n_dropped_special ? ", device nodes and FIFOs dropped"
+                                                              : "");
+        break;
+      }
+    case BERTH_IMPORT_EVENT_MERGED:
+      g_printerr ("merged %u layers\n", n);
+      break;
+    }
+}
+
+int
+berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv)
+{
+  GOptionEntry entries[]
+    = { { "repo", 0, 0, G_OPTION_ARG_FILENAME, &opt_repo,
+          "The ostree repository (created, mode bare, when missing)", "DIR" },
+        { "target-imgref", 0, 0, G_OPTION_ARG_STRING, &opt_target_imgref,
+          "Name the image ref after the reference the system will update from", "REF" },
+        { "workers", 0, 0, G_OPTION_ARG_INT, &opt_workers,
+          "Layers fetched and imported at once (default: the CPU count, at most 4)", "N" },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress lines on stderr", NULL },
+        { NULL } };
+  int exit_status;
+  if (!berth_cli_parse_with (cmd, entries, image_entries, &argc, &argv, &exit_status))
+    return exit_status;
+  if (argc != 2)
+    return berth_cli_usage (cmd, "takes exactly one IMAGE");
+  if (opt_repo == NULL)
+    return berth_cli_usage (cmd, "needs --repo DIR");
+  if (opt_workers < 0 || opt_workers > 64)
+    return berth_cli_usage (cmd, "--workers takes 1 to 64");
+
+  g_autoptr (GError) error = NULL;
+  g_autofree char *target = NULL;
+  if (opt_target_imgref != NULL)
+    {
+      /* The ref is named after the canonical form, as bootc will look it up. */
+      g_autoptr (BerthImageRef) tref = parse_image (opt_target_imgref, &error);
+      if (tref == NULL)
+        return berth_cli_fail (cmd, error);
+      target = berth_image_ref_to_string (tref);
+    }
+
+  g_autoptr (BerthImageSource) src = open_source (argv[1], NULL, &error);
+  if (src == NULL)
+    return berth_cli_fail (cmd, error);
+
+  PullProgress progress = { berth_image_source_get_image (src)->manifest };
+  BerthPullOptions options = {
+    .target_imgref = target,
+    .n_workers = (guint)opt_workers,
+    .progress = pull_progress,
+    .progress_data = &progress,
+  };
+  g_autoptr (BerthImportResult) result = NULL;
+  if (!berth_pull_image_at (opt_repo, src, &options, &result, NULL, &error))
+    return berth_cli_fail (cmd, error);
+
+  if (result->already_current && !opt_quiet)
+    g_printerr ("image is up to date\n");
+  printf ("%s\n", result->merge_commit);
+  return BERTH_EXIT_OK;
+}

@@ -1,0 +1,72 @@
+/* The OCI distribution (v2) client: one BerthRegistry per registry host.
+ *
+ * Talks HTTP(S) with libcurl: the ping, anonymous, Basic and Bearer-token authentication
+ * (tokens cached per scope and renewed when they expire or are refused), manifests read into
+ * memory with a size cap, and blobs streamed with retries, HTTP Range resumption and
+ * redirects. Knows nothing of manifests' meaning or of digests: the caller verifies what it
+ * reads. Credentials and tokens never appear in errors or debug output.
+ */
+#pragma once
+
+#include "util/util.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  /* containers-certs.d(5) directory: *.crt are extra CAs, NAME.cert + NAME.key a client
+   * certificate. NULL: /etc/containers/certs.d/HOST[:PORT]/ when it exists. */
+  const char *cert_dir;
+  /* FALSE allows plain http and unverified TLS (loopback and test registries). */
+  gboolean tls_verify;
+  /* "USER:PASSWORD" from --creds; takes precedence over any auth file. */
+  const char *creds;
+  /* Credentials read from an auth file by the caller ("USER:PASSWORD"), or NULL. */
+  const char *authfile_creds;
+  /* Attempts per request (connection errors, 5xx, 429); 0 means the default, 5. */
+  guint max_attempts;
+  /* First retry delay in milliseconds, doubled each time (capped at 8 s); 0 means 500. */
+  guint retry_base_ms;
+} BerthRegistryOptions;
+
+typedef struct BerthRegistry BerthRegistry;
+
+/* @host is "HOST[:PORT]" as written in the image reference. Does no I/O. */
+BerthRegistry *berth_registry_new (const char *host, const BerthRegistryOptions *options,
+                                   GError **error);
+void berth_registry_free (BerthRegistry *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthRegistry, berth_registry_free)
+
+/* The Accept header value for manifests: OCI and Docker schema2 manifests and indexes. */
+extern const char *const berth_registry_manifest_accept;
+
+/* GET /v2/NAME/manifests/REFERENCE, at most @max_size bytes. @out_media_type receives the
+ * served Content-Type (may be empty), @out_digest the Docker-Content-Digest header (may be
+ * NULL when the registry sends none). */
+GBytes *berth_registry_get_manifest (BerthRegistry *self, const char *repository,
+                                     const char *reference, gsize max_size, char **out_media_type,
+                                     char **out_digest, GCancellable *cancellable, GError **error);
+
+/* GET /v2/NAME/blobs/DIGEST into memory (image configs), at most @max_size bytes. */
+GBytes *berth_registry_get_blob (BerthRegistry *self, const char *repository, const char *digest,
+                                 gsize max_size, GCancellable *cancellable, GError **error);
+
+/* A stream of the blob's bytes as stored. Transient failures are retried inside the stream,
+ * resuming with Range from the byte reached; more than @expected_size bytes is an error
+ * (BERTH_ERROR_TOO_LARGE). The digest is not checked here. */
+GInputStream *berth_registry_open_blob (BerthRegistry *self, const char *repository,
+                                        const char *digest, gint64 expected_size,
+                                        GCancellable *cancellable, GError **error);
+
+/* Counters for tests and the benchmark. */
+typedef struct
+{
+  guint requests;      /* HTTP requests sent, including retries and auth round trips */
+  guint token_fetches; /* requests to a token realm */
+  guint retries;       /* requests repeated after a transient failure */
+  guint64 bytes;       /* body bytes received */
+} BerthRegistryStats;
+
+void berth_registry_get_stats (BerthRegistry *self, BerthRegistryStats *out_stats);
+
+G_END_DECLS

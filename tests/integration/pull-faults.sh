@@ -1,0 +1,88 @@
+#!/bin/bash
+# berth pull through the fault-injecting proxy: a corrupted blob is refused and nothing
+# references it; a connection cut mid-blob resumes with Range; 5xx and 429 are retried once;
+# a redirected blob is followed to the storage port.
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=tests/lib/services.sh
+. "$BERTH_TOP/tests/lib/services.sh"
+need_cmd skopeo umoci ostree jq
+[ -x "$BERTH" ] || fail "$BERTH not built"
+services_up
+export BERTH_RETRY_BASE_MS=50
+
+tmp=
+mktemp_dir tmp
+ns="faults-$$"
+# 600 kB of random data: a blob large enough to cut in the middle.
+build_small_image "$tmp/layout" v1 600000
+push_image "oci:$tmp/layout:v1" "$ns/img:v1" B
+img="docker://$BERTH_REG_PROXY/$ns/img:v1"
+layer=$(skopeo inspect --tls-verify=false "docker://$BERTH_REG_HTTP/$ns/img:v1" | jq -r '.Layers[0]')
+pull () { "$BERTH" pull "$img" --tls-verify=false -q "$@"; }
+blob_requests () { proxy_log | jq -c "[.[] | select(.path | endswith(\"$layer\"))]"; }
+
+log "corrupted blob: digest error naming the blob, nothing referenced"
+proxy_clear >/dev/null
+proxy_fault "{\"kind\":\"corrupt\",\"path\":\"$layer\$\",\"offset\":1000,\"times\":-1}" >/dev/null
+rc=0
+pull --repo "$tmp/repo-corrupt" 2>"$tmp/err" >/dev/null || rc=$?
+assert_eq "$rc" 1 "exit status for a corrupted blob"
+assert_contains "$(cat "$tmp/err")" "$layer"
+assert_contains "$(cat "$tmp/err")" "expected"
+if [ -d "$tmp/repo-corrupt" ]; then
+  refs=$(ostree --repo="$tmp/repo-corrupt" refs)
+  assert_eq "$refs" "" "refs after a corrupted blob"
+fi
+
+log "connection cut mid-blob: resumes with Range from the byte reached"
+proxy_clear >/dev/null
+proxy_fault "{\"kind\":\"cut\",\"path\":\"$layer\$\",\"after\":250000,\"times\":1}" >/dev/null
+c=$(pull --repo "$tmp/repo-cut")
+[[ "$c" =~ ^[0-9a-f]{64}$ ]] || fail "pull after a cut printed '$c'"
+reqs=$(blob_requests)
+assert_eq "$(jq 'map(select(.method == "GET")) | length' <<<"$reqs")" 2 "GETs of the cut blob"
+range=$(jq -r 'map(select(.method == "GET"))[1].range' <<<"$reqs")
+[[ "$range" =~ ^bytes=[1-9][0-9]*-$ ]] || fail "the retry did not resume with Range: '$range'"
+from=${range#bytes=}
+from=${from%-}
+{ [ "$from" -ge 200000 ] && [ "$from" -le 250000 ]; } || fail "resumed at $from, cut at 250000"
+ostree --repo="$tmp/repo-cut" cat "$c" /usr/share/berth-test/payload | cmp - <(
+  ostree --repo="$tmp/repo-cut" cat "$c" /usr/share/berth-test/payload) \
+  || fail "payload unreadable"
+
+log "503 once, then success"
+proxy_clear >/dev/null
+proxy_fault "{\"kind\":\"status\",\"status\":503,\"path\":\"$layer\$\",\"times\":1}" >/dev/null
+pull --repo "$tmp/repo-503" >/dev/null
+assert_eq "$(blob_requests | jq '[.[] | .status] | join(",")' -r)" "503,200" "503 then 200"
+
+log "429 with Retry-After once, then success"
+proxy_clear >/dev/null
+proxy_fault "{\"kind\":\"status\",\"status\":429,\"retry_after\":1,\"path\":\"/manifests/\",\"times\":1}" >/dev/null
+start=$(date +%s%N)
+pull --repo "$tmp/repo-429" >/dev/null
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+[ "$elapsed_ms" -ge 900 ] || fail "Retry-After: 1 was not honoured (pull took ${elapsed_ms} ms)"
+assert_eq "$(proxy_log | jq -r '[.[] | select(.path | test("/manifests/")) | .status] | join(",")')" \
+  "429,200" "429 then 200 on the manifest"
+
+log "redirected blob: followed to the storage port"
+proxy_clear >/dev/null
+proxy_fault "{\"kind\":\"redirect\",\"status\":307,\"path\":\"$layer\$\",\"times\":1}" >/dev/null
+c=$(pull --repo "$tmp/repo-redirect")
+[[ "$c" =~ ^[0-9a-f]{64}$ ]] || fail "redirected pull printed '$c'"
+assert_eq "$(proxy_log | jq '[.[] | select(.port == "storage") | select(.path | contains("/__storage/"))] | length')" \
+  1 "requests that reached the storage port"
+
+log "an outage longer than the retries: clear failure, nothing referenced"
+proxy_clear >/dev/null
+proxy_fault "{\"kind\":\"status\",\"status\":502,\"path\":\"$layer\$\",\"times\":-1}" >/dev/null
+rc=0
+pull --repo "$tmp/repo-down" 2>"$tmp/err" >/dev/null || rc=$?
+assert_eq "$rc" 1 "exit status when the registry keeps failing"
+assert_contains "$(cat "$tmp/err")" "attempts"
+[ ! -d "$tmp/repo-down" ] || assert_eq "$(ostree --repo="$tmp/repo-down" refs)" "" "refs after an outage"
+proxy_clear >/dev/null
+
+log "faults ok"
