@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "oci-archive.h"
 #include "oci-auth.h"
 #include "oci-digest.h"
 
@@ -10,7 +11,8 @@ struct BerthImageSource
 {
   BerthImageRef *ref; /* the reference resolved (a short name's winning candidate) */
   BerthRegistry *registry;
-  char *layout_dir; /* oci: */
+  char *layout_dir;   /* oci:, or the extracted metadata of oci-archive: */
+  char *archive_path; /* oci-archive: */
   BerthResolvedImage *image;
   GBytes *raw_manifest;
   char *raw_media_type;
@@ -25,7 +27,10 @@ berth_image_source_free (BerthImageSource *self)
   g_clear_pointer (&self->registry, berth_registry_free);
   g_clear_pointer (&self->image, berth_resolved_image_free);
   g_clear_pointer (&self->raw_manifest, g_bytes_unref);
+  if (self->archive_path != NULL)
+    berth_oci_archive_remove_metadata (self->layout_dir);
   g_free (self->layout_dir);
+  g_free (self->archive_path);
   g_free (self->raw_media_type);
   g_free (self);
 }
@@ -312,8 +317,17 @@ resolve_layout (BerthImageSource *self, const BerthSourceOptions *options, GErro
   const char *os, *arch, *variant;
   if (!wanted_platform (options, &os, &arch, &variant, error))
     return FALSE;
-  self->layout_dir = g_strdup (ref->path);
-  self->image = berth_oci_layout_resolve (ref->path, ref->tag, os, arch, variant, FALSE, error);
+  if (ref->transport == BERTH_TRANSPORT_OCI_ARCHIVE)
+    {
+      self->archive_path = g_strdup (ref->path);
+      self->layout_dir = berth_oci_archive_extract_metadata (ref->path, error);
+      if (self->layout_dir == NULL)
+        return FALSE;
+    }
+  else
+    self->layout_dir = g_strdup (ref->path);
+  self->image
+    = berth_oci_layout_resolve (self->layout_dir, ref->tag, os, arch, variant, FALSE, error);
   if (self->image == NULL)
     return FALSE;
   if (!berth_image_check_diff_ids (self->image->manifest, self->image->config, error))
@@ -349,14 +363,10 @@ open_one (const BerthImageRef *ref, const BerthSourceOptions *options, GCancella
         return NULL;
       break;
     case BERTH_TRANSPORT_OCI:
+    case BERTH_TRANSPORT_OCI_ARCHIVE:
       if (!resolve_layout (self, options, error))
         return NULL;
       break;
-    case BERTH_TRANSPORT_OCI_ARCHIVE:
-      return (berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
-                           "oci-archive: sources are not supported yet; unpack the archive "
-                           "(tar -xf FILE -C DIR) and use oci:DIR"),
-              NULL);
     }
   return g_steal_pointer (&self);
 }
@@ -400,6 +410,12 @@ berth_image_source_open_blob (BerthImageSource *self, const char *digest, gint64
     {
       base = berth_registry_open_blob (self->registry, self->ref->repository, digest, size,
                                        cancellable, error);
+      if (base == NULL)
+        return NULL;
+    }
+  else if (self->archive_path != NULL)
+    {
+      base = berth_oci_archive_open_blob (self->archive_path, digest, error);
       if (base == NULL)
         return NULL;
     }

@@ -135,6 +135,18 @@ tree () { ostree --repo="$1" ls -R -C "$2" | awk '{print $1, $2, $3, $5, $6, $7}
 diff <(tree "$tmp/repo-b" "$c_http") <(tree "$tmp/repo-b" "$c_oci") \
   || fail "the oci: layout and the registry gave different trees"
 
+log "oci-archive: streams layers out of the tar, same tree again"
+skopeo copy -q "oci:$tmp/layout:v1" "oci-archive:$tmp/image.tar:v1"
+c_arc=$("$BERTH" pull "oci-archive:$tmp/image.tar:v1" --repo "$tmp/repo-b" -q)
+diff <(tree "$tmp/repo-b" "$c_http") <(tree "$tmp/repo-b" "$c_arc") \
+  || fail "the oci-archive: gave a different tree"
+assert_eq "$("$BERTH" inspect "oci-archive:$tmp/image.tar:v1" | jq -r .digest)" \
+  "$(jq -r .digest <("$BERTH" inspect "oci:$tmp/layout:v1"))" "oci-archive manifest digest"
+rc=0
+"$BERTH" inspect "oci-archive:$tmp/no-such.tar" 2>"$tmp/err" >/dev/null || rc=$?
+assert_eq "$rc" 1 "exit status for a missing archive"
+assert_contains "$(cat "$tmp/err")" "no-such.tar"
+
 log "re-pull of an unchanged image downloads nothing"
 proxy_clear >/dev/null
 "$BERTH" pull "docker://$BERTH_REG_PROXY/$ns/img:v1" --repo "$tmp/repo-p" --tls-verify=false -q >/dev/null
