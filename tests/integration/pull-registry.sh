@@ -121,6 +121,21 @@ rc=0
 assert_eq "$rc" 1 "token realm refusing a wrong password"
 assert_contains "$(cat "$tmp/err")" "refused the credentials"
 
+log "an expired token is renewed: the registry's 401 mid-pull leads to one new token"
+# Tokens that the registry honours for 2 s only; the proxy in front of C holds the config
+# blob request for 3 s, so it reaches the registry with an expired token.
+token_reset >/dev/null
+token_config '{"expires_in": 2, "hard_expiry": true}' >/dev/null
+PROXY=$BERTH_REG_TOKEN_PROXY proxy_clear
+PROXY=$BERTH_REG_TOKEN_PROXY proxy_fault '{"kind":"delay","ms":3000,"path":"/blobs/","times":1}' >/dev/null
+c_exp=$("$BERTH" pull "docker://$BERTH_REG_TOKEN_PROXY/$ns/img:v1" --repo "$tmp/repo-exp" \
+  --tls-verify=false "${creds[@]}" -q)
+[[ "$c_exp" =~ ^[0-9a-f]{64}$ ]] || fail "pull across a token expiry printed '$c_exp'"
+assert_eq "$(PROXY=$BERTH_REG_TOKEN_PROXY proxy_log | jq -r '[.[] | select(.status == 401) | select(.path | test("/blobs/"))] | length')" \
+  1 "blob requests refused for an expired token"
+assert_eq "$(token_stats | jq -r .issued)" 2 "tokens issued (the first, and its renewal)"
+token_reset >/dev/null
+
 log "plain http with --tls-verify=false; refused without it"
 c_http=$("$BERTH" pull "docker://$BERTH_REG_HTTP/$ns/img:v1" --repo "$tmp/repo-b" \
   --tls-verify=false)

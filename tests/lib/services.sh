@@ -135,7 +135,8 @@ _ctl ()
   printf '%s\n' "$out"
 }
 
-_proxy_ctl () { _ctl "fault proxy" "http://$BERTH_REG_PROXY$2" "$1" "${@:3}"; }
+# PROXY=$BERTH_REG_TOKEN_PROXY proxy_fault ... talks to the proxy in front of C instead.
+_proxy_ctl () { _ctl "fault proxy" "http://${PROXY:-$BERTH_REG_PROXY}$2" "$1" "${@:3}"; }
 proxy_fault () { _proxy_ctl POST /__fault "$1"; }
 proxy_clear () { _proxy_ctl DELETE /__fault >/dev/null; }
 proxy_log () { _proxy_ctl GET /__fault/log; }

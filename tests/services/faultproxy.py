@@ -23,6 +23,7 @@ Only the Python standard library is used.  Run by tests/services/up.
 """
 
 import argparse
+import ssl
 import http.client
 import http.server
 import itertools
@@ -219,6 +220,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     port_name = "main"
     state = None
     upstream = None
+    upstream_tls = None
     storage_base = None
     main_base = None
 
@@ -394,7 +396,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if body or self.command in ("POST", "PUT", "PATCH"):
             headers.append(("Content-Length", str(len(body))))
 
-        up = http.client.HTTPConnection(self.upstream[0], self.upstream[1], timeout=120)
+        if self.upstream_tls is not None:
+            up = http.client.HTTPSConnection(self.upstream[0], self.upstream[1], timeout=120,
+                                             context=self.upstream_tls)
+        else:
+            up = http.client.HTTPConnection(self.upstream[0], self.upstream[1], timeout=120)
         try:
             try:
                 up.putrequest(self.command, up_path, skip_host=True, skip_accept_encoding=True)
@@ -510,7 +516,9 @@ class Server(http.server.ThreadingHTTPServer):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--upstream", required=True, help="HOST:PORT of the plain-http upstream")
+    ap.add_argument("--upstream", required=True, help="HOST:PORT of the upstream")
+    ap.add_argument("--upstream-ca", default=None,
+                    help="speak https to the upstream, trusting this CA (default: plain http)")
     ap.add_argument("--listen", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0, help="main port (0: any free port)")
     ap.add_argument("--storage-port", type=int, default=0)
@@ -521,12 +529,16 @@ def main():
         ap.error("the proxy listens on loopback only")
     host, _, port = args.upstream.rpartition(":")
     upstream = (host, int(port))
+    upstream_tls = None
+    if args.upstream_ca:
+        upstream_tls = ssl.create_default_context(cafile=args.upstream_ca)
 
     state = State()
     servers = {}
     for name, port in (("main", args.port), ("storage", args.storage_port)):
         cls = type(f"{name.title()}Handler", (Handler,), {"port_name": name, "state": state,
-                                                         "upstream": upstream})
+                                                         "upstream": upstream,
+                                                         "upstream_tls": upstream_tls})
         servers[name] = Server((args.listen, port), cls)
     ports = {name: s.server_address[1] for name, s in servers.items()}
     for s in servers.values():
