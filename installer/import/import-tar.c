@@ -103,17 +103,6 @@ blob_read_cb (struct archive *a, void *data, const void **out_buf)
   return n;
 }
 
-static gboolean
-throw_archive (TarReader *r, struct archive *a, const char *what, GError **error)
-{
-  if (r->read_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&r->read_error));
-      return FALSE;
-    }
-  return berth_throw_archive (error, a, what);
-}
-
 /* The rest of the blob after the tar's end-of-archive blocks (padding, the compressor's
  * trailer): read to EOF, because EOF is where the stream reports a digest mismatch. */
 static gboolean
@@ -128,6 +117,26 @@ drain_blob (TarReader *r, GError **error)
         return TRUE;
       r->layer->stats.n_blob_bytes += n;
     }
+}
+
+static gboolean
+throw_archive (TarReader *r, struct archive *a, const char *what, GError **error)
+{
+  if (r->read_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&r->read_error));
+      return FALSE;
+    }
+  /* Undecodable data is most often a corrupted blob: read the rest so the stream can say so
+   * (a digest mismatch names the blob and both digests), and report that instead. */
+  g_autoptr (GError) stream_error = NULL;
+  if (!drain_blob (r, &stream_error)
+      && g_error_matches (stream_error, BERTH_ERROR, BERTH_ERROR_DIGEST_MISMATCH))
+    {
+      g_propagate_error (error, g_steal_pointer (&stream_error));
+      return FALSE;
+    }
+  return berth_throw_archive (error, a, what);
 }
 
 static const char *
