@@ -1,10 +1,173 @@
 /* disk: block devices and filesystems.
  *
- * Owns: probing targets (libblkid), the partition table (libfdisk), partition nodes (BLKPG),
- * mkfs, mounts and loop devices it made itself. Refuses unsafe targets before any write.
- * Must not touch ostree or the network.
- * Depends on: util. (Filled in by the `berth install` issue.)
+ * Owns: the partition layout as data (disk-layout.c, pure), probing targets and the safety
+ * checks before any write (disk-probe.c, libblkid), the partition table and partition nodes
+ * (disk-table.c, libfdisk and BLKPG), mkfs, mounts (disk-fs.c) and loop devices it made itself
+ * (disk-loop.c). Refuses unsafe targets before any write. Only this module includes blkid and
+ * fdisk. Must not touch ostree or the network, and must not print.
+ * Depends on: util.
  */
 #pragma once
 
 #include "util/util.h"
+
+G_BEGIN_DECLS
+
+/* GPT partition type GUIDs (UAPI Discoverable Partitions Specification, and the UEFI spec for
+ * the ESP; BIOS boot is GRUB's "Hah!IdontNeedEFI"). */
+#define BERTH_DISK_TYPE_BIOS_BOOT   "21686148-6449-6e6f-744e-656564454649"
+#define BERTH_DISK_TYPE_ESP         "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+#define BERTH_DISK_TYPE_XBOOTLDR    "bc13c2ff-59e6-4262-a352-b275fd6f7172"
+#define BERTH_DISK_TYPE_ROOT_X86_64 "4f68bce3-e8cd-4db1-96e7-fbcaf984b709"
+#define BERTH_DISK_TYPE_ROOT_ARM64  "b921b045-1df0-41c3-af44-4c6f280d3fae"
+
+#define BERTH_DISK_MiB ((guint64)1024 * 1024)
+#define BERTH_DISK_GiB (BERTH_DISK_MiB * 1024)
+
+typedef enum
+{
+  BERTH_DISK_FS_NONE,
+  BERTH_DISK_FS_VFAT,
+  BERTH_DISK_FS_EXT4,
+  BERTH_DISK_FS_XFS,
+  BERTH_DISK_FS_BTRFS,
+} BerthDiskFs;
+
+/* "none", "vfat", "ext4", "xfs", "btrfs" (mkfs.NAME and mount(2)'s type). */
+const char *berth_disk_fs_to_string (BerthDiskFs fs);
+/* Parses the root filesystems the user may choose (xfs, ext4, btrfs); INVALID_ARGUMENT else. */
+gboolean berth_disk_fs_from_string (const char *name, BerthDiskFs *out_fs, GError **error);
+
+/* ---- layout (pure: no I/O) ------------------------------------------------------------- */
+
+typedef struct
+{
+  guint64 disk_size;   /* bytes */
+  guint32 sector_size; /* logical sector size; 0 = 512 */
+  const char *arch;    /* uname name: "x86_64", "aarch64" */
+  BerthDiskFs root_fs; /* NONE = xfs */
+  guint64 boot_size;   /* 0 = 1 GiB */
+  guint64 esp_size;    /* 0 = 512 MiB */
+  guint64 root_size;   /* 0 = the rest of the disk */
+  guint64 image_size;  /* the image's estimated installed size; the root must hold it */
+  const char *seed;    /* every UUID derives from it; NULL = random */
+} BerthDiskLayoutOptions;
+
+typedef struct
+{
+  guint number;    /* 1-based GPT entry number */
+  guint64 start;   /* bytes from the start of the disk */
+  guint64 size;    /* bytes */
+  char *type_guid; /* lower case */
+  char *uuid;      /* partition UUID, lower case */
+  char *name;      /* GPT partition name */
+  BerthDiskFs fs;  /* NONE for BIOS-BOOT */
+  char *fs_label;  /* NULL when fs is NONE */
+  char *fs_uuid;   /* as blkid reports it: "XXXX-XXXX" for vfat, a UUID otherwise */
+} BerthDiskPartition;
+
+/* Roles, so callers need not search by name. */
+typedef enum
+{
+  BERTH_DISK_ROLE_BIOS_BOOT,
+  BERTH_DISK_ROLE_ESP,
+  BERTH_DISK_ROLE_BOOT,
+  BERTH_DISK_ROLE_ROOT,
+} BerthDiskRole;
+
+#define BERTH_DISK_MAX_PARTITIONS 4
+
+typedef struct
+{
+  guint64 disk_size;
+  guint32 sector_size;
+  char *arch;
+  char *disk_guid; /* lower case */
+  guint n_partitions;
+  BerthDiskPartition partitions[BERTH_DISK_MAX_PARTITIONS];
+  /* Index into partitions[] of each role, -1 when absent (BIOS-BOOT on aarch64). */
+  int role_index[BERTH_DISK_ROLE_ROOT + 1];
+} BerthDiskLayout;
+
+/* DESIGN.md section 7: BIOS-BOOT (x86_64 only), ESP, XBOOTLDR /boot, DPS root; 1 MiB aligned.
+ * DISK_TOO_SMALL (saying what is needed and what there is) when the disk cannot hold the
+ * partitions with a root of at least the image size; INVALID_ARGUMENT for bad options. */
+BerthDiskLayout *berth_disk_layout_new (const BerthDiskLayoutOptions *opts, GError **error);
+void berth_disk_layout_free (BerthDiskLayout *layout);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDiskLayout, berth_disk_layout_free)
+
+/* The partition of @role, or NULL. */
+const BerthDiskPartition *berth_disk_layout_get (const BerthDiskLayout *layout, BerthDiskRole role);
+
+/* JSON-able data for the plan: a{sv} with disk-size (t), sector-size (u), arch (s),
+ * disk-guid (s), partitions (aa{sv}: number u, start t, size t, type s, uuid s, name s,
+ * filesystem s, and label s / fs-uuid s when there is a filesystem). Floating reference. */
+GVariant *berth_disk_layout_to_variant (const BerthDiskLayout *layout);
+
+/* One line per partition, e.g.
+ *   "2  EFI-SYSTEM  start 2 MiB  size 512 MiB  vfat EFI-SYSTEM  type c12a7328-..." */
+char *berth_disk_layout_describe (const BerthDiskLayout *layout);
+
+/* The deterministic UUID (version 4 shape) for @name under @seed: sha256(seed "\n" name). */
+char *berth_disk_uuid_from_seed (const char *seed, const char *name);
+
+/* ---- probe (read-only) ------------------------------------------------------------------ */
+
+typedef struct
+{
+  char *path;
+  dev_t devnum;
+  guint64 size;
+  guint32 sector_size;
+  char **signatures;  /* "gpt partition table", "xfs filesystem", ...; empty when none */
+  char **mounted;     /* "/dev/loop3p3 on /mnt" for the device and its partitions */
+  char **system_uses; /* "/boot on /dev/vda2" when the running system's /, /boot or boot medium
+                         lives on this disk */
+} BerthDiskInfo;
+
+void berth_disk_info_free (BerthDiskInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDiskInfo, berth_disk_info_free)
+
+/* Reads @path (a whole-disk block device) without writing: size, sector size, signatures,
+ * mounts, whether the running system uses it. NOT_FOUND when missing; INVALID_ARGUMENT when
+ * not a block device; REFUSED for a partition (give the whole disk). */
+gboolean berth_disk_probe (const char *path, BerthDiskInfo **out_info, GError **error);
+
+/* REFUSED (nothing written) for a mounted target, the running system's disk, and a disk with
+ * signatures unless @wipe; the message lists what was found. */
+gboolean berth_disk_check_target (const BerthDiskInfo *info, gboolean wipe, GError **error);
+
+/* ---- loop devices (--via-loopback) --------------------------------------------------------- */
+
+/* Attaches @file (created sparse with @size bytes when missing; grown when @size is larger;
+ * REFUSED when @size would shrink it; @size 0 = as it is) to a free loop device, no autoclear,
+ * no direct I/O. */
+gboolean berth_disk_loop_attach (const char *file, guint64 size, char **out_device, GError **error);
+/* LOOP_CLR_FD; usable from an error path (a NULL @device is a no-op). */
+gboolean berth_disk_loop_detach (const char *device, GError **error);
+
+/* ---- partition table -------------------------------------------------------------------- */
+
+/* Writes @layout's GPT to @device with libfdisk (O_EXCL), then adds the partition nodes with
+ * BLKPG (dropping stale ones) and waits for /dev nodes. */
+gboolean berth_disk_write_table (const char *device, const BerthDiskLayout *layout, GError **error);
+/* The rollback: drops the partition nodes, wipes every signature on the whole disk (GPT at both
+ * ends, protective MBR) and zeroes its first and last MiB. */
+gboolean berth_disk_wipe_table (const char *device, GError **error);
+/* "/dev/loop3p2", "/dev/nvme0n1p2", "/dev/sda2". */
+char *berth_disk_partition_path (const char *device, guint number);
+
+/* ---- filesystems and mounts ----------------------------------------------------------------- */
+
+/* mkfs.vfat/ext4/xfs/btrfs with @label and @uuid (vfat: "XXXX-XXXX" or 8 hex digits). */
+gboolean berth_disk_mkfs (const char *partition, BerthDiskFs fs, const char *label,
+                          const char *uuid, GError **error);
+gboolean berth_disk_mount (const char *source, const char *target, const char *fstype,
+                           unsigned long flags, const char *data, GError **error);
+/* Unmounts @target, retrying a busy one briefly, then detaching it (MNT_DETACH) as a last
+ * resort. Not mounted is success. */
+gboolean berth_disk_umount (const char *target, GError **error);
+/* syncfs(2) of the filesystem holding @path. */
+gboolean berth_disk_syncfs (const char *path, GError **error);
+
+G_END_DECLS

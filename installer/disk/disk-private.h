@@ -1,0 +1,18 @@
+/* Helpers shared inside the disk module. */
+#pragma once
+
+#include "disk.h"
+
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/* Whether the block device @dev is a partition (sysfs has a `partition` file for it). */
+gboolean berth_disk_is_partition (dev_t dev);
+/* The device numbers of @disk's partitions known to the kernel (from sysfs). */
+GArray *berth_disk_partition_devnums (dev_t disk);
+
+/* Erases every signature libblkid finds on the device open (for writing) on @fd. */
+gboolean berth_disk_wipe_signatures (int fd, const char *device, GError **error);
+
+G_END_DECLS
