@@ -2,9 +2,83 @@
  *
  * Owns: sysroot init, stateroot, deployment with kernel arguments and origin, /var seeding,
  * /etc/fstab and first-boot drop-ins in the new deployment. Must not write a bootloader.
- * Depends on: import, disk, util. (Filled in by the `berth install` issue.)
+ * Depends on: import, disk, util.
+ *
+ * The target is a mounted root directory MNT with the /boot filesystem mounted at MNT/boot
+ * (or, for tests, a plain directory with a boot/ subdirectory). libostree 2022.7 facts this
+ * module works around are in DESIGN.md section 2.
  */
 #pragma once
 
-#include "import/import.h"
 #include "disk/disk.h"
+#include "import/import.h"
+
+G_BEGIN_DECLS
+
+/* `ostree admin init-fs MNT` plus `ostree admin os-init STATEROOT`: creates the sysroot layout
+ * and its bare repo, sets `sysroot.bootloader=none` (Debian's libostree with `auto` finds a
+ * grub.cfg and runs grub-mkconfig, DESIGN.md section 5) and `sysroot.readonly=true` (as bootc
+ * does: the booted system mounts /sysroot read-only), creates the stateroot and loads the
+ * sysroot. A stateroot that exists already is an error (libostree's own). *@out_repo is the
+ * sysroot's repo: pull the image straight into it (berth_pull_image), there is no second
+ * copy. */
+gboolean berth_deploy_init_sysroot (const char *mnt, const char *stateroot,
+                                    OstreeSysroot **out_sysroot, OstreeRepo **out_repo,
+                                    GCancellable *cancellable, GError **error);
+
+/* Whether @commit can be deployed as a bootable system: one `usr/lib/modules/KVER/` with both
+ * `vmlinuz` and `initramfs.img` (where ostree 2022.7 looks, DESIGN.md section 2). Fails with
+ * BERTH_ERROR_UNSUPPORTED_IMAGE saying what is missing. *@out_kver (may be NULL): KVER. */
+gboolean berth_deploy_check_bootable (OstreeRepo *repo, const char *commit, char **out_kver,
+                                      GCancellable *cancellable, GError **error);
+
+typedef struct
+{
+  const char *stateroot;    /* required: the one berth_deploy_init_sysroot created */
+  const char *merge_commit; /* required: the image's merge commit in the sysroot's repo */
+  /* The whole kernel command line in order, without `ostree=` (ostree adds it); may be NULL
+   * (then no arguments at all). Replaces ostree's kargs entirely. */
+  const char *const *kargs;
+  /* The origin's `container-image-reference`, e.g.
+   * `ostree-unverified-registry:quay.io/x/y:tag` (DESIGN.md section 3). Required. */
+  const char *origin_imgref;
+  /* The /boot filesystem's UUID for the deployment's /etc/fstab; NULL: no line. */
+  const char *boot_uuid;
+  const char *boot_fstype; /* NULL: "ext4" */
+  /* authorized_keys content for root, injected with a tmpfiles.d drop-in; NULL: none. */
+  const char *root_ssh_authorized_keys;
+} BerthDeployOptions;
+
+/* What a deploy produced. */
+typedef struct
+{
+  OstreeDeployment *deployment;
+  char *deployment_path; /* MNT/ostree/deploy/STATEROOT/deploy/CSUM.SERIAL: the image's files */
+  char *bls_entry_path;  /* MNT/boot/loader/entries/ostree-1-STATEROOT.conf */
+  char *kver;            /* the kernel version the deployment boots */
+} BerthDeployResult;
+
+void berth_deploy_result_free (BerthDeployResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDeployResult, berth_deploy_result_free)
+
+/* Deploys @options->merge_commit as the only deployment of the stateroot: checks it is
+ * bootable first (berth_deploy_check_bootable, before anything is written), writes the
+ * deployment with the origin `[origin] container-image-reference=...` and the kargs, makes it
+ * the default (ostree writes the BLS entry under MNT/boot/loader/entries/), then seeds the
+ * stateroot's /var from the commit's var/ (2022.7 ignores it; files copied, never hardlinked to
+ * repo objects, with owner, mode and xattrs), appends the /boot line to the deployment's
+ * /etc/fstab and writes the root SSH drop-in
+ * /etc/tmpfiles.d/bootc-root-ssh.conf (bootc's name and format). */
+gboolean berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
+                             BerthDeployResult **out_result, GCancellable *cancellable,
+                             GError **error);
+
+/* The tmpfiles.d(5) lines that give root @authorized_keys (exposed for the unit tests):
+ * `d /root/.ssh 0700 root root -` and `f~ /root/.ssh/authorized_keys 600 root root - BASE64`
+ * (`~`: the argument is base64, systemd >= 250; `f` never overwrites a file the user has). */
+char *berth_deploy_ssh_tmpfiles (const char *authorized_keys);
+
+/* The drop-in's name, bootc's. */
+#define BERTH_DEPLOY_SSH_TMPFILES_NAME "bootc-root-ssh.conf"
+
+G_END_DECLS

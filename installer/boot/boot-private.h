@@ -1,0 +1,36 @@
+/* boot module internals: the ESP through mtools. */
+#pragma once
+
+#include "boot/boot.h"
+
+G_BEGIN_DECLS
+
+/* An ESP opened for mtools: the `-i` argument (DEVICE or DEVICE@@OFFSET). */
+typedef struct
+{
+  char *image;
+  char *device;
+} BerthEsp;
+
+void berth_esp_clear (BerthEsp *esp);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BerthEsp, berth_esp_clear)
+
+void berth_esp_init (BerthEsp *esp, const char *device, guint64 offset);
+
+/* mmd of @dir (`EFI/systemd`, components separated by `/`) and its parents that are missing. */
+gboolean berth_esp_mkdir_p (BerthEsp *esp, const char *dir, GCancellable *cancellable,
+                            GError **error);
+
+/* Copies the local file @src to @dest (`EFI/BOOT/BOOTX64.EFI`) as `@dest.tmp`, then renames it
+ * over @dest: the real name never holds a partial file. */
+gboolean berth_esp_install_file (BerthEsp *esp, const char *src, const char *dest,
+                                 GCancellable *cancellable, GError **error);
+
+/* The same for @contents. */
+gboolean berth_esp_install_contents (BerthEsp *esp, const char *contents, const char *dest,
+                                     GCancellable *cancellable, GError **error);
+
+/* fsync of the device, so what mtools wrote is on the disk before the install reports done. */
+gboolean berth_esp_sync (BerthEsp *esp, GError **error);
+
+G_END_DECLS
