@@ -17,7 +17,7 @@ static char *opt_cert_dir;
 static char *opt_tls_verify;
 static char *opt_arch;
 
-static GOptionEntry image_entries[]
+GOptionEntry berth_cli_image_entries[]
   = { { "authfile", 0, 0, G_OPTION_ARG_FILENAME, &opt_authfile,
         "Credentials file (containers-auth.json(5)); default: REGISTRY_AUTH_FILE, then the usual "
         "places",
@@ -36,9 +36,8 @@ static GOptionEntry image_entries[]
         "ARCH" },
       { NULL } };
 
-/* Fills @out from the parsed options. */
-static gboolean
-image_options (BerthSourceOptions *out, GError **error)
+gboolean
+berth_cli_image_options (BerthSourceOptions *out, GError **error)
 {
   memset (out, 0, sizeof *out);
   out->registry.tls_verify = TRUE;
@@ -89,7 +88,7 @@ static BerthImageSource *
 open_source (const char *input, GCancellable *cancellable, GError **error)
 {
   BerthSourceOptions options;
-  if (!image_options (&options, error))
+  if (!berth_cli_image_options (&options, error))
     return NULL;
   g_autoptr (BerthImageRef) ref = parse_image (input, error);
   if (ref == NULL)
@@ -121,7 +120,7 @@ berth_cmd_inspect (const BerthCommand *cmd, int argc, char **argv)
     = { { "raw", 0, 0, G_OPTION_ARG_NONE, &opt_raw, "Print the manifest bytes as served", NULL },
         { NULL } };
   int exit_status;
-  if (!berth_cli_parse_with (cmd, entries, image_entries, &argc, &argv, &exit_status))
+  if (!berth_cli_parse_with (cmd, entries, berth_cli_image_entries, &argc, &argv, &exit_status))
     return exit_status;
   if (argc != 2)
     return berth_cli_usage (cmd, "takes exactly one IMAGE");
@@ -234,7 +233,7 @@ berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv)
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet, "No progress lines on stderr", NULL },
         { NULL } };
   int exit_status;
-  if (!berth_cli_parse_with (cmd, entries, image_entries, &argc, &argv, &exit_status))
+  if (!berth_cli_parse_with (cmd, entries, berth_cli_image_entries, &argc, &argv, &exit_status))
     return exit_status;
   if (argc != 2)
     return berth_cli_usage (cmd, "takes exactly one IMAGE");

@@ -12,6 +12,8 @@ static int cmd_version (const BerthCommand *cmd, int argc, char **argv);
 static const BerthCommand commands[] = {
   { "inspect", "IMAGE", "Show an image's manifest, labels and layers as JSON", berth_cmd_inspect },
   { "pull", "IMAGE --repo DIR", "Import an image into an ostree repository", berth_cmd_pull },
+  { "install", "IMAGE TARGET", "Install an image onto a disk (or, --via-loopback, a disk image)",
+    berth_cmd_install },
   { "help", "[COMMAND]", "Show help for berth or for one command", cmd_help },
   { "version", "", "Show berth's version and the libraries it was built with", cmd_version },
 };

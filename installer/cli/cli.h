@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include "oci/oci-source.h"
 #include "util/util.h"
 
 G_BEGIN_DECLS
@@ -44,9 +45,15 @@ gboolean berth_cli_parse_with (const BerthCommand *cmd, GOptionEntry *entries,
 /* A usage error: prints "berth CMD: MESSAGE" and how to get help; returns BERTH_EXIT_USAGE. */
 int berth_cli_usage (const BerthCommand *cmd, const char *message);
 
+/* The image options every image command takes (--authfile, --creds, --cert-dir,
+ * --tls-verify, --arch), and their values once parsed (cli-image.c). */
+extern GOptionEntry berth_cli_image_entries[];
+gboolean berth_cli_image_options (BerthSourceOptions *out, GError **error);
+
 /* The commands, one per file. */
 int berth_cmd_inspect (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv);
+int berth_cmd_install (const BerthCommand *cmd, int argc, char **argv);
 
 /* Prints "berth: MESSAGE" on stderr and returns the exit status @error's code calls for. */
 int berth_cli_fail (const BerthCommand *cmd, const GError *error);

@@ -1,0 +1,184 @@
+/* berth install: options named as bootc names them; plan, print or apply. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "plan/plan-install.h"
+#include "util/util-json.h"
+
+static gboolean opt_via_loopback;
+static char *opt_size;
+static gboolean opt_wipe;
+static char *opt_filesystem;
+static char *opt_root_size;
+static char *opt_boot_size;
+static char *opt_stateroot;
+static char *opt_target_imgref;
+static char **opt_karg;
+static char **opt_karg_delete;
+static char *opt_console;
+static char *opt_bootloader;
+static char *opt_ssh_keys;
+static gboolean opt_dry_run;
+static gboolean opt_json;
+static gboolean opt_preserve;
+static char *opt_uuid_seed;
+
+/* "10G", "512M", "1T", "4096" (bytes). Binary units, as bootc and coreos-installer read them. */
+static gboolean
+parse_size (const char *option, const char *text, guint64 *out, GError **error)
+{
+  char *end = NULL;
+  guint64 n = g_ascii_strtoull (text, &end, 10);
+  guint64 mult = 1;
+  if (end == text)
+    goto bad;
+  switch (g_ascii_toupper (*end))
+    {
+    case '\0':
+      break;
+    case 'K':
+      mult = 1024;
+      break;
+    case 'M':
+      mult = BERTH_DISK_MiB;
+      break;
+    case 'G':
+      mult = BERTH_DISK_GiB;
+      break;
+    case 'T':
+      mult = BERTH_DISK_GiB * 1024;
+      break;
+    default:
+      goto bad;
+    }
+  if (*end != '\0' && end[1] != '\0' && g_ascii_strcasecmp (end + 1, "iB") != 0
+      && g_ascii_strcasecmp (end + 1, "B") != 0)
+    goto bad;
+  if (n == 0 || n > G_MAXUINT64 / mult)
+    goto bad;
+  *out = n * mult;
+  return TRUE;
+bad:
+  return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                      "%s '%s': give a size like 10G, 512M or 1024K", option, text);
+}
+
+static void
+on_progress (const char *step, const char *message, gpointer user_data)
+{
+  g_printerr ("[%s] %s\n", step, message);
+}
+
+int
+berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
+{
+  GOptionEntry entries[]
+    = { { "via-loopback", 0, 0, G_OPTION_ARG_NONE, &opt_via_loopback,
+          "TARGET is a disk image file (created sparse when missing)", NULL },
+        { "size", 0, 0, G_OPTION_ARG_STRING, &opt_size,
+          "Size of a new --via-loopback image (default 10G)", "SIZE" },
+        { "wipe", 0, 0, G_OPTION_ARG_NONE, &opt_wipe,
+          "Erase the partitions and filesystems found on TARGET", NULL },
+        { "filesystem", 0, 0, G_OPTION_ARG_STRING, &opt_filesystem,
+          "Root filesystem: xfs (default), ext4 or btrfs", "FS" },
+        { "root-size", 0, 0, G_OPTION_ARG_STRING, &opt_root_size,
+          "Root partition size (default: the rest of the disk)", "SIZE" },
+        { "boot-size", 0, 0, G_OPTION_ARG_STRING, &opt_boot_size,
+          "/boot partition size (default 1G)", "SIZE" },
+        { "stateroot", 0, 0, G_OPTION_ARG_STRING, &opt_stateroot,
+          "ostree stateroot (default: default)", "NAME" },
+        { "target-imgref", 0, 0, G_OPTION_ARG_STRING, &opt_target_imgref,
+          "The image the installed system updates from (default: IMAGE)", "REF" },
+        { "karg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_karg, "Add a kernel argument (repeatable)",
+          "ARG" },
+        { "karg-delete", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_karg_delete,
+          "Remove a kernel argument by KEY or KEY=VALUE (repeatable)", "KEY" },
+        { "console", 0, 0, G_OPTION_ARG_STRING, &opt_console,
+          "Kernel console, as console= takes it", "TTY[,OPTS]" },
+        { "bootloader", 0, 0, G_OPTION_ARG_STRING, &opt_bootloader,
+          "auto (default), systemd-boot, or none (BLS entries only)", "LOADER" },
+        { "root-ssh-authorized-keys", 0, 0, G_OPTION_ARG_FILENAME, &opt_ssh_keys,
+          "Install these SSH keys for root", "FILE" },
+        { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Print the plan; write nothing", NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "With --dry-run: the plan as JSON", NULL },
+        { "preserve-on-error", 0, 0, G_OPTION_ARG_NONE, &opt_preserve,
+          "Keep the partition table when the install fails", NULL },
+        { "uuid-seed", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_uuid_seed,
+          "Derive every UUID from SEED (reproducible tests)", "SEED" },
+        { NULL } };
+  int exit_status;
+  if (!berth_cli_parse_with (cmd, entries, berth_cli_image_entries, &argc, &argv, &exit_status))
+    return exit_status;
+  if (argc != 3)
+    return berth_cli_usage (cmd, "takes IMAGE and TARGET");
+  if (opt_json && !opt_dry_run)
+    return berth_cli_usage (cmd, "--json goes with --dry-run");
+
+  g_autoptr (GError) error = NULL;
+  BerthInstallOptions o = { 0 };
+  o.image = argv[1];
+  o.target = argv[2];
+  o.via_loopback = opt_via_loopback;
+  o.wipe = opt_wipe;
+  o.stateroot = opt_stateroot;
+  o.target_imgref = opt_target_imgref;
+  o.kargs = (const char *const *)opt_karg;
+  o.karg_deletes = (const char *const *)opt_karg_delete;
+  o.console = opt_console;
+  o.preserve_on_error = opt_preserve;
+  o.uuid_seed = opt_uuid_seed;
+  o.root_fs = BERTH_DISK_FS_XFS;
+  o.bootloader = BERTH_BOOTLOADER_AUTO;
+  if (!berth_cli_image_options (&o.source, &error))
+    return berth_cli_fail (cmd, error);
+  if (opt_filesystem != NULL && !berth_disk_fs_from_string (opt_filesystem, &o.root_fs, &error))
+    return berth_cli_fail (cmd, error);
+  if (opt_bootloader != NULL
+      && !berth_bootloader_from_string (opt_bootloader, &o.bootloader, &error))
+    return berth_cli_fail (cmd, error);
+  if ((opt_size && !parse_size ("--size", opt_size, &o.loopback_size, &error))
+      || (opt_root_size && !parse_size ("--root-size", opt_root_size, &o.root_size, &error))
+      || (opt_boot_size && !parse_size ("--boot-size", opt_boot_size, &o.boot_size, &error)))
+    return berth_cli_fail (cmd, error);
+  if (opt_size && !opt_via_loopback)
+    return berth_cli_usage (cmd, "--size goes with --via-loopback");
+  g_autofree char *keys = NULL;
+  if (opt_ssh_keys != NULL)
+    {
+      if (!g_file_get_contents (opt_ssh_keys, &keys, NULL, &error))
+        return berth_cli_fail (cmd, error);
+      o.root_ssh_authorized_keys = keys;
+    }
+  if (!opt_dry_run && geteuid () != 0)
+    return berth_cli_usage (cmd, "needs root (it partitions TARGET); --dry-run does not");
+
+  g_autoptr (BerthInstallPlan) plan = berth_install_plan_new (&o, NULL, &error);
+  if (plan == NULL)
+    return berth_cli_fail (cmd, error);
+  if (opt_dry_run)
+    {
+      if (opt_json)
+        {
+          g_autoptr (json_t) j = berth_install_plan_to_json (plan);
+          g_autofree char *text = json_dumps (j, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+          printf ("%s\n", text);
+        }
+      else
+        {
+          g_autofree char *text = berth_install_plan_describe (plan);
+          fputs (text, stdout);
+        }
+      return BERTH_EXIT_OK;
+    }
+
+  g_autofree char *text = berth_install_plan_describe (plan);
+  g_printerr ("%s", text);
+  if (!berth_install_plan_apply (plan, on_progress, NULL, NULL, &error))
+    return berth_cli_fail (cmd, error);
+  g_autofree char *cmdline = berth_kargs_to_string (berth_install_plan_get_kargs (plan));
+  g_printerr ("Installed. Kernel command line: %s\n", cmdline);
+  return BERTH_EXIT_OK;
+}

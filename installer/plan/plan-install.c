@@ -1,0 +1,608 @@
+/* berth install: plan, then apply (systemd-repart's shape). See plan-install.h. */
+#include "plan-install.h"
+
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "deploy/deploy.h"
+#include "import/import-pull.h"
+#include "util/util-json.h"
+
+/* bootc's default for --via-loopback images. */
+#define DEFAULT_LOOPBACK_SIZE (10 * BERTH_DISK_GiB)
+/* Installed size from compressed layer sizes: OS trees compress about 2.5:1 with gzip (the test
+ * image: 142 MB of layers, 353 MB of files); 3:1 leaves room for zstd and for /var. */
+#define INSTALLED_SIZE_FACTOR 3
+
+struct BerthInstallPlan
+{
+  /* options, owned copies */
+  char *target;
+  gboolean via_loopback;
+  guint64 loopback_size;
+  gboolean wipe;
+  char *stateroot;
+  GStrv cli_kargs;
+  GStrv cli_karg_deletes;
+  BerthBootloader bootloader;
+  char *ssh_keys;
+  gboolean preserve_on_error;
+  char *arch;
+
+  BerthImageSource *source;
+  char *image_name;    /* what was installed from */
+  char *target_ref;    /* docker://... the system updates from: names the image ref */
+  char *origin_imgref; /* container-image-reference= */
+  guint64 image_size;  /* estimated installed size */
+  gboolean labelled_bootable;
+  BerthDiskInfo *disk; /* NULL for a loopback file not attached yet */
+  guint64 disk_size;
+  BerthDiskLayout *layout;
+  GPtrArray *warnings;
+
+  /* filled by apply */
+  BerthKargs *kargs;
+};
+
+void
+berth_install_plan_free (BerthInstallPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  g_free (plan->target);
+  g_free (plan->stateroot);
+  g_strfreev (plan->cli_kargs);
+  g_strfreev (plan->cli_karg_deletes);
+  g_free (plan->ssh_keys);
+  g_free (plan->arch);
+  g_clear_pointer (&plan->source, berth_image_source_free);
+  g_free (plan->image_name);
+  g_free (plan->target_ref);
+  g_free (plan->origin_imgref);
+  g_clear_pointer (&plan->disk, berth_disk_info_free);
+  g_clear_pointer (&plan->layout, berth_disk_layout_free);
+  g_clear_pointer (&plan->warnings, g_ptr_array_unref);
+  g_clear_pointer (&plan->kargs, berth_kargs_free);
+  g_free (plan);
+}
+
+const BerthKargs *
+berth_install_plan_get_kargs (const BerthInstallPlan *plan)
+{
+  return plan->kargs;
+}
+
+static char *
+machine_arch (void)
+{
+  struct utsname u;
+  if (uname (&u) < 0)
+    return g_strdup ("x86_64");
+  return g_strdup (u.machine);
+}
+
+BerthInstallPlan *
+berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancellable,
+                        GError **error)
+{
+  g_autoptr (BerthInstallPlan) plan = g_new0 (BerthInstallPlan, 1);
+  plan->target = g_strdup (options->target);
+  plan->via_loopback = options->via_loopback;
+  plan->loopback_size = options->loopback_size ? options->loopback_size : DEFAULT_LOOPBACK_SIZE;
+  plan->wipe = options->wipe;
+  plan->stateroot = g_strdup (options->stateroot ? options->stateroot : "default");
+  plan->cli_kargs = g_strdupv ((char **)options->kargs);
+  plan->cli_karg_deletes = g_strdupv ((char **)options->karg_deletes);
+  plan->bootloader = options->bootloader;
+  plan->ssh_keys = g_strdup (options->root_ssh_authorized_keys);
+  plan->preserve_on_error = options->preserve_on_error;
+  plan->arch = machine_arch ();
+  plan->warnings = g_ptr_array_new_with_free_func (g_free);
+  if (options->console != NULL)
+    {
+      /* --console ttyS0,115200 is console=ttyS0,115200, after the user's --karg (bootc). */
+      g_autofree char *console = g_strdup_printf ("console=%s", options->console);
+      g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+      if (plan->cli_kargs != NULL)
+        g_strv_builder_addv (b, (const char **)plan->cli_kargs);
+      g_strv_builder_add (b, console);
+      g_strfreev (plan->cli_kargs);
+      plan->cli_kargs = g_strv_builder_end (b);
+    }
+
+  /* The image: manifest and config only. */
+  g_auto (GStrv) search = NULL;
+  if (berth_image_ref_is_short_name (options->image)
+      && !berth_registries_conf_load_search (g_getenv ("CONTAINERS_REGISTRIES_CONF"), NULL, &search,
+                                             error))
+    return NULL;
+  g_autoptr (BerthImageRef) ref
+    = berth_image_ref_parse (options->image, (const char *const *)search, error);
+  if (ref == NULL)
+    return NULL;
+  plan->source = berth_image_source_open (ref, &options->source, cancellable, error);
+  if (plan->source == NULL)
+    return NULL;
+  const BerthImageRef *resolved = berth_image_source_get_ref (plan->source);
+  plan->image_name = berth_image_ref_to_string (resolved);
+  g_autoptr (BerthImageRef) tref = NULL;
+  if (options->target_imgref != NULL)
+    {
+      tref = berth_image_ref_parse (options->target_imgref, (const char *const *)search, error);
+      if (tref == NULL)
+        return NULL;
+    }
+  const BerthImageRef *update_ref = tref ? tref : resolved;
+  plan->target_ref = berth_image_ref_to_string (update_ref);
+  plan->origin_imgref = berth_image_ref_to_origin_string (update_ref);
+
+  const BerthResolvedImage *image = berth_image_source_get_image (plan->source);
+  plan->image_size
+    = (guint64)berth_manifest_get_layers_size (image->manifest) * INSTALLED_SIZE_FACTOR;
+  plan->labelled_bootable = berth_image_config_is_bootable (image->config);
+  if (!plan->labelled_bootable)
+    g_ptr_array_add (plan->warnings,
+                     g_strdup ("the image has neither the containers.bootc nor the "
+                               "ostree.bootable label; whether it boots is checked after the "
+                               "pull"));
+  const char *want_arch = berth_oci_arch_from_uname (plan->arch);
+  if (want_arch != NULL && image->config->architecture != NULL
+      && !g_str_equal (want_arch, image->config->architecture))
+    return (berth_throw (error, BERTH_ERROR_REFUSED,
+                         "The image is for %s; this machine is %s (%s). Give --arch only when "
+                         "the image is an index with a %s entry",
+                         image->config->architecture, plan->arch, want_arch, want_arch),
+            NULL);
+
+  /* The target. */
+  if (plan->via_loopback)
+    {
+      struct stat st;
+      if (stat (plan->target, &st) == 0)
+        {
+          if (!S_ISREG (st.st_mode))
+            return (berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                                 "--via-loopback %s: not a regular file", plan->target),
+                    NULL);
+          plan->disk_size = MAX ((guint64)st.st_size, options->loopback_size);
+          if (st.st_size > 0 && !plan->wipe)
+            return (berth_throw (error, BERTH_ERROR_REFUSED,
+                                 "%s already exists and has content; give --wipe to overwrite "
+                                 "it, or name a new file",
+                                 plan->target),
+                    NULL);
+        }
+      else
+        plan->disk_size = plan->loopback_size;
+    }
+  else
+    {
+      if (!berth_disk_probe (plan->target, &plan->disk, error))
+        return NULL;
+      if (!berth_disk_check_target (plan->disk, plan->wipe, error))
+        return NULL;
+      plan->disk_size = plan->disk->size;
+    }
+
+  BerthDiskLayoutOptions lopts = {
+    .disk_size = plan->disk_size,
+    .sector_size = plan->disk ? plan->disk->sector_size : 512,
+    .arch = plan->arch,
+    .root_fs = options->root_fs,
+    .boot_size = options->boot_size,
+    .root_size = options->root_size,
+    .image_size = plan->image_size,
+    .seed = options->uuid_seed,
+  };
+  plan->layout = berth_disk_layout_new (&lopts, error);
+  if (plan->layout == NULL)
+    return NULL;
+  return g_steal_pointer (&plan);
+}
+
+static const char *
+root_uuid (const BerthInstallPlan *plan)
+{
+  return berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT)->fs_uuid;
+}
+
+static const char *
+boot_uuid (const BerthInstallPlan *plan)
+{
+  return berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BOOT)->fs_uuid;
+}
+
+char *
+berth_install_plan_describe (const BerthInstallPlan *plan)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  const BerthResolvedImage *image = berth_image_source_get_image (plan->source);
+  g_autofree char *disk_size = g_format_size (plan->disk_size);
+  g_autofree char *image_size = g_format_size (plan->image_size);
+  g_string_append_printf (s, "Image:      %s\n            %s, %u layers, about %s installed\n",
+                          plan->image_name, image->manifest_digest, image->manifest->layers->len,
+                          image_size);
+  g_string_append_printf (s, "Updates:    %s\n", plan->origin_imgref);
+  g_string_append_printf (s, "Target:     %s%s (%s)%s\n", plan->target,
+                          plan->via_loopback ? " (disk image file, via loopback)" : "", disk_size,
+                          plan->wipe ? ", wiped" : "");
+  g_autofree char *layout = berth_disk_layout_describe (plan->layout);
+  g_string_append_printf (s, "Partitions:\n%s", layout);
+  g_string_append_printf (s, "Stateroot:  %s\n", plan->stateroot);
+  g_string_append_printf (s, "Bootloader: %s\n", berth_bootloader_to_string (plan->bootloader));
+  g_string_append_printf (s, "Kernel arguments: root=UUID=%s rw boot=UUID=%s", root_uuid (plan),
+                          boot_uuid (plan));
+  for (char **k = plan->cli_kargs; k && *k; k++)
+    g_string_append_printf (s, " %s", *k);
+  g_string_append (s, "\n  (plus the image's kargs.d and install configuration, read after the "
+                      "pull; --karg-delete applies to all)\n");
+  for (guint i = 0; i < plan->warnings->len; i++)
+    g_string_append_printf (s, "Warning: %s\n", (char *)plan->warnings->pdata[i]);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+json_t *
+berth_install_plan_to_json (const BerthInstallPlan *plan)
+{
+  const BerthResolvedImage *image = berth_image_source_get_image (plan->source);
+  json_t *o = json_object ();
+  json_t *img = json_object ();
+  json_object_set_new (img, "name", json_string (plan->image_name));
+  json_object_set_new (img, "digest", json_string (image->manifest_digest));
+  json_object_set_new (img, "layers", json_integer (image->manifest->layers->len));
+  json_object_set_new (img, "installedSizeEstimate", json_integer ((json_int_t)plan->image_size));
+  json_object_set_new (img, "bootableLabel", json_boolean (plan->labelled_bootable));
+  json_object_set_new (o, "image", img);
+  json_object_set_new (o, "origin", json_string (plan->origin_imgref));
+  json_object_set_new (o, "imageRef", json_string (plan->target_ref));
+  json_t *t = json_object ();
+  json_object_set_new (t, "path", json_string (plan->target));
+  json_object_set_new (t, "viaLoopback", json_boolean (plan->via_loopback));
+  json_object_set_new (t, "size", json_integer ((json_int_t)plan->disk_size));
+  json_object_set_new (t, "wipe", json_boolean (plan->wipe));
+  json_object_set_new (o, "target", t);
+  json_t *parts = json_array ();
+  json_object_set_new (o, "diskGuid", json_string (plan->layout->disk_guid));
+  for (guint i = 0; i < plan->layout->n_partitions; i++)
+    {
+      const BerthDiskPartition *p = &plan->layout->partitions[i];
+      json_t *j = json_object ();
+      json_object_set_new (j, "number", json_integer (p->number));
+      json_object_set_new (j, "name", json_string (p->name));
+      json_object_set_new (j, "start", json_integer ((json_int_t)p->start));
+      json_object_set_new (j, "size", json_integer ((json_int_t)p->size));
+      json_object_set_new (j, "type", json_string (p->type_guid));
+      json_object_set_new (j, "uuid", json_string (p->uuid));
+      json_object_set_new (j, "filesystem", json_string (berth_disk_fs_to_string (p->fs)));
+      if (p->fs_label != NULL)
+        json_object_set_new (j, "label", json_string (p->fs_label));
+      if (p->fs_uuid != NULL)
+        json_object_set_new (j, "filesystemUuid", json_string (p->fs_uuid));
+      json_array_append_new (parts, j);
+    }
+  json_object_set_new (o, "partitions", parts);
+  json_object_set_new (o, "stateroot", json_string (plan->stateroot));
+  json_object_set_new (o, "bootloader",
+                       json_string (berth_bootloader_to_string (plan->bootloader)));
+  json_t *k = json_array ();
+  g_autofree char *root = g_strdup_printf ("root=UUID=%s", root_uuid (plan));
+  g_autofree char *boot = g_strdup_printf ("boot=UUID=%s", boot_uuid (plan));
+  json_array_append_new (k, json_string (root));
+  json_array_append_new (k, json_string ("rw"));
+  json_array_append_new (k, json_string (boot));
+  for (char **a = plan->cli_kargs; a && *a; a++)
+    json_array_append_new (k, json_string (*a));
+  json_object_set_new (o, "kargs", k);
+  json_t *w = json_array ();
+  for (guint i = 0; i < plan->warnings->len; i++)
+    json_array_append_new (w, json_string (plan->warnings->pdata[i]));
+  json_object_set_new (o, "warnings", w);
+  return o;
+}
+
+/* ---- apply -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  BerthInstallPlan *plan;
+  char *device;      /* the whole disk */
+  gboolean attached; /* we attached device (loopback) */
+  gboolean table_written;
+  char *mnt; /* root mount point */
+  gboolean root_mounted;
+  gboolean boot_mounted;
+  gboolean bootloader_written;
+} Apply;
+
+static void
+step (BerthInstallProgressFunc progress, gpointer user_data, const char *name, const char *msg)
+{
+  if (progress != NULL)
+    progress (name, msg, user_data);
+}
+
+/* Undoes what apply did, in reverse. On failure also wipes the table (unless asked not to). */
+static void
+apply_cleanup (Apply *a, gboolean failed)
+{
+  if (a->boot_mounted)
+    {
+      g_autofree char *boot = g_build_filename (a->mnt, "boot", NULL);
+      (void)berth_disk_umount (boot, NULL);
+    }
+  if (a->root_mounted)
+    (void)berth_disk_umount (a->mnt, NULL);
+  if (a->mnt != NULL)
+    (void)rmdir (a->mnt);
+  if (failed && a->table_written && !a->bootloader_written && !a->plan->preserve_on_error)
+    {
+      g_autoptr (GError) e = NULL;
+      if (!berth_disk_wipe_table (a->device, &e))
+        g_debug ("wiping the table after a failure: %s", e->message);
+    }
+  if (a->attached)
+    (void)berth_disk_loop_detach (a->device, NULL);
+  g_free (a->device);
+  g_free (a->mnt);
+}
+
+typedef struct
+{
+  BerthInstallProgressFunc progress;
+  gpointer user_data;
+  guint n_layers;
+} PullProgress;
+
+static void
+on_pull (BerthImportEvent event, int layer, const BerthImportLayerStats *stats, gpointer data)
+{
+  PullProgress *p = data;
+  g_autofree char *msg = NULL;
+  switch (event)
+    {
+    case BERTH_IMPORT_EVENT_LAYER_REUSED:
+      msg = g_strdup_printf ("layer %d/%u already present", layer + 1, p->n_layers);
+      break;
+    case BERTH_IMPORT_EVENT_LAYER_IMPORTED:
+      {
+        g_autofree char *sz = g_format_size (stats->n_blob_bytes);
+        msg = g_strdup_printf ("layer %d/%u: %s, %" G_GUINT64_FORMAT " files", layer + 1,
+                               p->n_layers, sz, stats->n_files);
+        break;
+      }
+    case BERTH_IMPORT_EVENT_MERGED:
+      msg = g_strdup_printf ("merged %u layers", p->n_layers);
+      break;
+    }
+  step (p->progress, p->user_data, "pull", msg);
+}
+
+/* kargs.d and the install configuration, read from the pulled commit. */
+static gboolean
+read_config_dir (OstreeRepo *repo, const char *commit, const char *dir, GArray *files,
+                 GPtrArray *names, GPtrArray *blobs, GCancellable *cancellable, GError **error)
+{
+  g_auto (GStrv) entries = NULL;
+  g_autoptr (GError) local_error = NULL;
+  if (!berth_import_list_dir (repo, commit, dir, &entries, cancellable, &local_error))
+    {
+      if (g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_NOT_FOUND))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  for (char **n = entries; *n; n++)
+    {
+      if (!g_str_has_suffix (*n, ".toml"))
+        continue;
+      g_autofree char *path = g_build_filename (dir, *n, NULL);
+      g_autoptr (GBytes) contents = NULL;
+      if (!berth_import_read_file (repo, commit, path, BERTH_KARGS_FILE_MAX, &contents, cancellable,
+                                   error))
+        return FALSE;
+      char *name = g_strconcat ("/", path, NULL);
+      g_ptr_array_add (names, name);
+      g_ptr_array_add (blobs, g_bytes_ref (contents));
+      gsize len;
+      const char *data = g_bytes_get_data (contents, &len);
+      BerthKargsFile f = { name, data, len };
+      g_array_append_val (files, f);
+    }
+  return TRUE;
+}
+
+static gboolean
+build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
+             GCancellable *cancellable, GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Reading the image's kernel arguments");
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) blobs = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  g_autoptr (GArray) kd = g_array_new (FALSE, TRUE, sizeof (BerthKargsFile));
+  g_autoptr (GArray) ic = g_array_new (FALSE, TRUE, sizeof (BerthKargsFile));
+  if (!read_config_dir (repo, commit, "usr/lib/bootc/kargs.d", kd, names, blobs, cancellable, error)
+      || !read_config_dir (repo, commit, "usr/lib/bootc/install", ic, names, blobs, cancellable,
+                           error))
+    return FALSE;
+
+  g_autoptr (BerthKargs) kargs_d
+    = berth_kargs_d_load_files ((BerthKargsFile *)kd->data, kd->len, plan->arch, NULL, error);
+  if (kargs_d == NULL)
+    return FALSE;
+  BerthKargsInstallConfig *config = berth_kargs_install_config_load_files (
+    (BerthKargsFile *)ic->data, ic->len, plan->arch, error);
+  if (config == NULL)
+    return FALSE;
+  g_autofree char *root_spec = g_strdup_printf ("UUID=%s", root_uuid (plan));
+  g_autofree char *boot_spec = g_strdup_printf ("UUID=%s", boot_uuid (plan));
+  BerthKargsInstallOptions ko = {
+    .root_mount_spec = root_spec,
+    .boot_mount_spec = boot_spec,
+    .install_config = config,
+    .kargs_d = kargs_d,
+    .cli_karg_deletes = (const char *const *)plan->cli_karg_deletes,
+    .cli_kargs = (const char *const *)plan->cli_kargs,
+  };
+  plan->kargs = berth_kargs_build_install (&ko, NULL, error);
+  berth_kargs_install_config_free (config);
+  return plan->kargs != NULL;
+}
+
+/* Names the step in the error: "Install step 'mkfs' failed: ...". */
+static gboolean
+step_failed (GError **error, const char *cur)
+{
+  g_prefix_error (error, "Install step '%s' failed: ", cur);
+  return FALSE;
+}
+
+static gboolean
+apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
+             GCancellable *cancellable, GError **error)
+{
+  BerthInstallPlan *plan = a->plan;
+  const char *cur = "target";
+
+  /* 1. The disk: attach a loopback file, probe again (things change), check. */
+  if (plan->via_loopback)
+    {
+      step (progress, user_data, "target", "attaching the disk image file");
+      if (!berth_disk_loop_attach (plan->target, plan->disk_size, &a->device, error))
+        return step_failed (error, cur);
+      a->attached = TRUE;
+    }
+  else
+    a->device = g_strdup (plan->target);
+  {
+    g_autoptr (BerthDiskInfo) info = NULL;
+    if (!berth_disk_probe (a->device, &info, error)
+        || !berth_disk_check_target (info, plan->wipe || plan->via_loopback, error))
+      return step_failed (error, cur);
+  }
+
+  /* 2. Partitions and filesystems. */
+  cur = "partition";
+  step (progress, user_data, cur, "writing the GPT partition table");
+  a->table_written = TRUE; /* from here on, a failure wipes what may have been written */
+  if (!berth_disk_write_table (a->device, plan->layout, error))
+    return step_failed (error, cur);
+  cur = "mkfs";
+  for (guint i = 0; i < plan->layout->n_partitions; i++)
+    {
+      const BerthDiskPartition *p = &plan->layout->partitions[i];
+      if (p->fs == BERTH_DISK_FS_NONE)
+        continue;
+      g_autofree char *node = berth_disk_partition_path (a->device, p->number);
+      g_autofree char *msg
+        = g_strdup_printf ("%s on %s (%s)", berth_disk_fs_to_string (p->fs), node, p->name);
+      step (progress, user_data, cur, msg);
+      if (!berth_disk_mkfs (node, p->fs, p->fs_label, p->fs_uuid, error))
+        return step_failed (error, cur);
+    }
+
+  /* 3. Mount root and /boot. */
+  cur = "mount";
+  {
+    g_autoptr (GError) e = NULL;
+    a->mnt = g_dir_make_tmp ("berth-install-XXXXXX", &e);
+    if (a->mnt == NULL)
+      {
+        berth_throw (error, BERTH_ERROR_FAILED, "%s", e->message);
+        return step_failed (error, cur);
+      }
+  }
+  {
+    const BerthDiskPartition *root = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT);
+    const BerthDiskPartition *boot = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BOOT);
+    g_autofree char *root_node = berth_disk_partition_path (a->device, root->number);
+    g_autofree char *boot_node = berth_disk_partition_path (a->device, boot->number);
+    if (!berth_disk_mount (root_node, a->mnt, berth_disk_fs_to_string (root->fs), 0, NULL, error))
+      return step_failed (error, cur);
+    a->root_mounted = TRUE;
+    g_autofree char *boot_dir = g_build_filename (a->mnt, "boot", NULL);
+    if (mkdir (boot_dir, 0755) < 0)
+      {
+        berth_throw_errno (error, boot_dir);
+        return step_failed (error, cur);
+      }
+    if (!berth_disk_mount (boot_node, boot_dir, berth_disk_fs_to_string (boot->fs), 0, NULL, error))
+      return step_failed (error, cur);
+    a->boot_mounted = TRUE;
+  }
+
+  /* 4. The sysroot, and the image pulled straight into its repo. */
+  cur = "pull";
+  g_autoptr (OstreeSysroot) sysroot = NULL;
+  g_autoptr (OstreeRepo) repo = NULL;
+  step (progress, user_data, "sysroot", "initialising the ostree sysroot");
+  if (!berth_deploy_init_sysroot (a->mnt, plan->stateroot, &sysroot, &repo, cancellable, error))
+    return step_failed (error, cur);
+  PullProgress pp
+    = { progress, user_data, berth_image_source_get_image (plan->source)->manifest->layers->len };
+  BerthPullOptions po
+    = { .target_imgref = plan->target_ref, .progress = on_pull, .progress_data = &pp };
+  g_autoptr (BerthImportResult) pulled = NULL;
+  step (progress, user_data, cur, plan->image_name);
+  if (!berth_pull_image (repo, plan->source, &po, &pulled, cancellable, error))
+    return step_failed (error, cur);
+
+  /* 5. Kernel arguments from the image's kargs.d and install configuration. */
+  cur = "kargs";
+  if (!build_kargs (plan, repo, pulled->merge_commit, cancellable, error))
+    return step_failed (error, cur);
+  g_autofree char *cmdline = berth_kargs_to_string (plan->kargs);
+  step (progress, user_data, cur, cmdline);
+
+  /* 6. Deploy. */
+  cur = "deploy";
+  step (progress, user_data, cur, "deploying");
+  g_auto (GStrv) kargv = berth_kargs_to_strv (plan->kargs);
+  BerthDeployOptions dopts = {
+    .stateroot = plan->stateroot,
+    .merge_commit = pulled->merge_commit,
+    .kargs = (const char *const *)kargv,
+    .origin_imgref = plan->origin_imgref,
+    .boot_uuid = boot_uuid (plan),
+    .root_ssh_authorized_keys = plan->ssh_keys,
+  };
+  g_autoptr (BerthDeployResult) deployed = NULL;
+  if (!berth_deploy_image (sysroot, &dopts, &deployed, cancellable, error))
+    return step_failed (error, cur);
+
+  /* 7. The bootloader, last: only now can the disk boot. */
+  cur = "bootloader";
+  BerthBootloader loader;
+  if (!berth_boot_choose (plan->bootloader, deployed->deployment_path, plan->arch, &loader, error))
+    return step_failed (error, cur);
+  {
+    const BerthDiskPartition *esp = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ESP);
+    g_autofree char *esp_node = berth_disk_partition_path (a->device, esp->number);
+    g_autofree char *msg
+      = g_strdup_printf ("%s on %s", berth_bootloader_to_string (loader), esp_node);
+    step (progress, user_data, cur, msg);
+    BerthBootInstallOptions bo = { .esp_device = esp_node,
+                                   .deployment_root = deployed->deployment_path,
+                                   .arch = plan->arch };
+    if (!berth_boot_install (loader, &bo, cancellable, error))
+      return step_failed (error, cur);
+    a->bootloader_written = TRUE;
+  }
+
+  cur = "finish";
+  step (progress, user_data, cur, "syncing and unmounting");
+  if (!berth_disk_syncfs (a->mnt, error))
+    return step_failed (error, cur);
+  return TRUE;
+}
+
+gboolean
+berth_install_plan_apply (BerthInstallPlan *plan, BerthInstallProgressFunc progress,
+                          gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  Apply a = { .plan = plan };
+  gboolean ok = apply_steps (&a, progress, user_data, cancellable, error);
+  apply_cleanup (&a, !ok);
+  return ok;
+}

@@ -1,0 +1,63 @@
+/* The install as data, then its execution (see plan.h). */
+#pragma once
+
+#include <jansson.h>
+
+#include "boot/boot.h"
+#include "disk/disk.h"
+#include "kargs/kargs.h"
+#include "oci/oci-source.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const char *image; /* IMAGE as the user wrote it */
+  BerthSourceOptions source;
+  const char *target; /* a whole block device, or with via_loopback an image file */
+  gboolean via_loopback;
+  guint64 loopback_size; /* bytes; 0: 10 GiB (bootc's default) */
+  gboolean wipe;
+  BerthDiskFs root_fs; /* NONE: xfs */
+  guint64 root_size, boot_size;
+  const char *stateroot;     /* NULL: "default" */
+  const char *target_imgref; /* NULL: the image itself */
+  const char *const *kargs;
+  const char *const *karg_deletes;
+  const char *console; /* --console TTY[,OPTS] -> console= */
+  BerthBootloader bootloader;
+  const char *root_ssh_authorized_keys; /* the file's contents, or NULL */
+  const char *uuid_seed;                /* reproducible UUIDs (tests); NULL: random */
+  gboolean preserve_on_error;
+} BerthInstallOptions;
+
+typedef struct BerthInstallPlan BerthInstallPlan;
+
+void berth_install_plan_free (BerthInstallPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthInstallPlan, berth_install_plan_free)
+
+/* Builds the whole install without writing anything: resolves the image (manifest and config
+ * only), probes the target and refuses an unsafe one (mounted, used by the running system,
+ * not empty without --wipe, too small for the layout plus the image), and lays out the disk.
+ * For --via-loopback the target file need not exist yet. */
+BerthInstallPlan *berth_install_plan_new (const BerthInstallOptions *options,
+                                          GCancellable *cancellable, GError **error);
+
+/* The plan for --dry-run: human text, and JSON. */
+char *berth_install_plan_describe (const BerthInstallPlan *plan);
+json_t *berth_install_plan_to_json (const BerthInstallPlan *plan);
+
+/* Progress: one call per step started, and byte counts during the pull. */
+typedef void (*BerthInstallProgressFunc) (const char *step, const char *message,
+                                          gpointer user_data);
+
+/* Executes @plan. The bootloader is written last, so a failure before it leaves nothing that
+ * boots; on failure the partition table written is wiped (unless preserve_on_error) and the
+ * error names the step that failed. */
+gboolean berth_install_plan_apply (BerthInstallPlan *plan, BerthInstallProgressFunc progress,
+                                   gpointer user_data, GCancellable *cancellable, GError **error);
+
+/* The kernel command line the install wrote, once applied (NULL before). */
+const BerthKargs *berth_install_plan_get_kargs (const BerthInstallPlan *plan);
+
+G_END_DECLS

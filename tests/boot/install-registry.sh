@@ -1,0 +1,100 @@
+#!/bin/bash
+# berth install end to end: the test OS image from the local registry (TLS with a CA from
+# --cert-dir, password auth) into a disk image file, booted under qemu by OVMF through
+# systemd-boot, which reads the BLS entries from the ext4 /boot. One boot checks many things;
+# a second boot of the same disk shows /var persists; then an upgrade the way ostree does it
+# (berth pull of v2 into the disk's repo, ostree admin deploy) boots into v2 with v1 kept as
+# the rollback entry.
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=tests/lib/services.sh
+. "$BERTH_TOP/tests/lib/services.sh"
+# shellcheck source=tests/lib/disk.sh
+. "$BERTH_TOP/tests/lib/disk.sh"
+# shellcheck source=tests/lib/qemu-boot.sh
+. "$BERTH_TOP/tests/lib/qemu-boot.sh"
+need_root
+need_cmd qemu-system-x86_64 skopeo ostree mdir jq
+[ -x "$BERTH" ] || fail "$BERTH not built"
+services_up
+layout=${BERTH_TEST_IMAGE:-$("$BERTH_TOP/images/test-image")}
+
+tmp=
+mktemp_dir tmp
+push_image "oci:$layout:v1" install/os:v1 A
+image="docker://$BERTH_REG_TLS/install/os:v1"
+target_ref="quay.io/berth/test-os:stable"
+echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBerthInstallTestKey berth-test@example" >"$tmp/keys"
+keys_sum="sha256:$(sha256sum <"$tmp/keys" | cut -d' ' -f1)"
+
+log "berth install --via-loopback from the TLS registry with auth"
+"$BERTH" install "$image" "$tmp/disk.img" --via-loopback --size 6G \
+  --cert-dir "$BERTH_REG_CERTS_DIR" --creds "$BERTH_REG_USER:$BERTH_REG_PASS" \
+  --karg marker.poweroff --karg panic=5 --karg rd.emergency=poweroff \
+  --karg berth.test=install-one --console ttyS0,115200 \
+  --root-ssh-authorized-keys "$tmp/keys" --target-imgref "$target_ref" 2>"$tmp/install.log" \
+  || { cat "$tmp/install.log" >&2; fail "berth install failed"; }
+losetup -j "$tmp/disk.img" | grep -q . && fail "berth install left a loop device attached"
+grep -q "berth-install-" /proc/mounts && fail "berth install left a mount behind"
+
+# The ESP holds systemd-boot and the ext4 driver; the table is bootc's layout.
+sfdisk -d "$tmp/disk.img" >"$tmp/table"
+assert_eq "$(grep -c 'type=' "$tmp/table")" 4 "partitions"
+grep -q 'type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, .*name="EFI-SYSTEM"' "$tmp/table" \
+  || fail "no ESP: $(cat "$tmp/table")"
+esp_start=$(awk -F'[=,]' '/name="EFI-SYSTEM"/ {gsub(/ /, "", $2); print $2}' "$tmp/table")
+esp="$tmp/disk.img@@$((esp_start * 512))"
+mdir -i "$esp" ::/EFI/BOOT/BOOTX64.EFI >/dev/null || fail "no \\EFI\\BOOT\\BOOTX64.EFI"
+mdir -i "$esp" ::/EFI/systemd/drivers/ext4_x64.efi >/dev/null || fail "no ext4 EFI driver"
+
+log "first boot: OVMF -> systemd-boot -> BLS on ext4 /boot -> the deployment"
+rc=
+qemu_boot rc --disk "$tmp/disk.img" --out "$tmp/boot1" --timeout "${BERTH_BOOT_TIMEOUT:-300}"
+[ "$rc" = 0 ] || fail "first boot: $(cat "$tmp/boot1/result" 2>/dev/null) (exit $rc)"
+cmdline=$(cat "$tmp/boot1/cmdline")
+info () { qemu_boot_info "$tmp/$1" "$2"; }
+assert_contains "$cmdline" "berth.test=install-one"
+assert_contains "$cmdline" "console=ttyS0,115200"
+assert_contains "$cmdline" "ostree=/ostree/boot.1/default/"
+[[ "$cmdline" =~ root=UUID=[0-9a-f-]{36}\ rw\ boot=UUID=[0-9a-f-]{36} ]] \
+  || fail "root=, rw, boot= not in bootc's order: $cmdline"
+assert_eq "$(info boot1 ostree-booted)" yes "booted an ostree deployment"
+assert_eq "$(info boot1 root-fstype)" xfs "root filesystem"
+assert_eq "$(info boot1 boot-fstype)" ext4 "/boot mounted from the fstab berth wrote"
+assert_eq "$(info boot1 berth-test-version)" 1 "image version"
+assert_eq "$(info boot1 origin-imgref)" "ostree-unverified-registry:$target_ref" "origin"
+assert_eq "$(info boot1 root-authorized-keys)" "$keys_sum" "root's SSH keys"
+assert_eq "$(info boot1 boots)" 1 "boot counter"
+assert_eq "$(info boot1 failed-units)" none "failed units"
+
+log "second boot: state in /var persists"
+qemu_boot rc --disk "$tmp/disk.img" --out "$tmp/boot2" --timeout "${BERTH_BOOT_TIMEOUT:-300}"
+[ "$rc" = 0 ] || fail "second boot: $(cat "$tmp/boot2/result" 2>/dev/null) (exit $rc)"
+assert_eq "$(info boot2 boots)" 2 "boot counter on the second boot"
+
+log "upgrade from the host: berth pull v2 into the disk's repo, ostree admin deploy"
+dev=
+disk_attach dev "$tmp/disk.img"
+disk_scan "$dev"
+mnt=$tmp/mnt
+mkdir -p "$mnt"
+disk_mount "$(disk_part "$dev" 4)" "$mnt"
+disk_mount "$(disk_part "$dev" 3)" "$mnt/boot"
+ref_name=$(ostree --repo="$mnt/ostree/repo" refs ostree/container/image)
+assert_contains "$ref_name" "quay_2E_io/berth/test-os_3A_stable" "image ref named after --target-imgref"
+c2=$("$BERTH" pull -q "oci:$layout:v2" --repo "$mnt/ostree/repo" --target-imgref "docker://$target_ref")
+ostree admin deploy --sysroot="$mnt" --os=default "$c2" >"$tmp/deploy.log" 2>&1 \
+  || { cat "$tmp/deploy.log" >&2; fail "ostree admin deploy of v2 failed"; }
+assert_eq "$(find "$mnt/boot/loader/entries" -name '*.conf' | wc -l)" 2 "BLS entries (v2 and the v1 rollback)"
+disk_release "$dev"
+
+qemu_boot rc --disk "$tmp/disk.img" --out "$tmp/boot3" --timeout "${BERTH_BOOT_TIMEOUT:-300}"
+[ "$rc" = 0 ] || fail "boot after the upgrade: $(cat "$tmp/boot3/result" 2>/dev/null) (exit $rc)"
+assert_eq "$(info boot3 berth-test-version)" 2 "version after the upgrade"
+assert_eq "$(info boot3 os-version)" "12-berth-v2" "os-release VERSION after the upgrade"
+assert_eq "$(info boot3 ostree-deployments)" 2 "deployments (v2 and the rollback)"
+assert_contains "$(cat "$tmp/boot3/cmdline")" "berth.test=install-one"
+assert_eq "$(info boot3 boots)" 3 "the boot counter survived the upgrade"
+assert_eq "$(info boot3 failed-units)" none "failed units after the upgrade"
+
+log "install and upgrade ok"

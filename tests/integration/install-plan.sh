@@ -1,0 +1,73 @@
+#!/bin/bash
+# berth install --dry-run: the plan as data, without a disk and without root. Golden values
+# for the layout with a fixed UUID seed; refusals before anything is written.
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_cmd jq umoci
+[ -x "$BERTH" ] || fail "$BERTH not built"
+# shellcheck source=tests/lib/services.sh
+. "$BERTH_TOP/tests/lib/services.sh"
+tmp=
+mktemp_dir tmp
+build_small_image "$tmp/layout" v1 100000
+umoci config --image "$tmp/layout:v1" --config.label containers.bootc=1 >/dev/null
+img="oci:$tmp/layout:v1"
+
+plan () { "$BERTH" install --dry-run --json --via-loopback --uuid-seed berth-test "$img" "$@"; }
+
+log "default plan for a new 10 GiB image file"
+plan "$tmp/new.img" >"$tmp/plan.json"
+[ ! -e "$tmp/new.img" ] || fail "--dry-run created the image file"
+assert_eq "$(jq -r '.target.size' "$tmp/plan.json")" 10737418240 "default --via-loopback size"
+assert_eq "$(jq -r '[.partitions[].name] | join(",")' "$tmp/plan.json")" \
+  "BIOS-BOOT,EFI-SYSTEM,boot,root" "partition names"
+assert_eq "$(jq -r '[.partitions[].filesystem] | join(",")' "$tmp/plan.json")" \
+  "none,vfat,ext4,xfs" "filesystems"
+assert_eq "$(jq -r '[.partitions[].size] | join(",")' "$tmp/plan.json")" \
+  "1048576,536870912,1073741824,9123659776" "partition sizes"
+assert_eq "$(jq -r '.partitions[3].type' "$tmp/plan.json")" \
+  "4f68bce3-e8cd-4db1-96e7-fbcaf984b709" "x86_64 root type (Discoverable Partitions)"
+root_uuid=$(jq -r '.partitions[3].filesystemUuid' "$tmp/plan.json")
+boot_uuid=$(jq -r '.partitions[2].filesystemUuid' "$tmp/plan.json")
+assert_eq "$(jq -r '.kargs | join(" ")' "$tmp/plan.json")" \
+  "root=UUID=$root_uuid rw boot=UUID=$boot_uuid" "kernel arguments"
+# the same seed, the same UUIDs
+assert_eq "$(plan "$tmp/new.img" | jq -r .diskGuid)" "$(jq -r .diskGuid "$tmp/plan.json")" "seeded disk GUID"
+assert_eq "$(jq -r .origin "$tmp/plan.json")" "ostree-unverified-image:$img" "origin"
+assert_eq "$(jq -r .image.bootableLabel "$tmp/plan.json")" true "bootable label"
+
+log "options: ext4, sizes, kargs, console, target-imgref, stateroot"
+plan "$tmp/new.img" --size 20G --filesystem ext4 --root-size 8G --boot-size 2G \
+  --karg quiet --karg-delete nothing --console ttyS0,115200 --stateroot os \
+  --target-imgref quay.io/x/y:z >"$tmp/plan2.json"
+assert_eq "$(jq -r '.partitions[3].filesystem' "$tmp/plan2.json")" ext4 "--filesystem ext4"
+assert_eq "$(jq -r '.partitions[3].size' "$tmp/plan2.json")" 8589934592 "--root-size"
+assert_eq "$(jq -r '.partitions[2].size' "$tmp/plan2.json")" 2147483648 "--boot-size"
+assert_eq "$(jq -r '.kargs[3:] | join(" ")' "$tmp/plan2.json")" "quiet console=ttyS0,115200" "--karg then --console"
+assert_eq "$(jq -r .origin "$tmp/plan2.json")" "ostree-unverified-registry:quay.io/x/y:z" "--target-imgref"
+assert_eq "$(jq -r .stateroot "$tmp/plan2.json")" os "--stateroot"
+
+log "human plan"
+"$BERTH" install --dry-run --via-loopback "$img" "$tmp/new.img" >"$tmp/plan.txt"
+assert_contains "$(cat "$tmp/plan.txt")" "EFI-SYSTEM"
+assert_contains "$(cat "$tmp/plan.txt")" "root=UUID="
+
+log "refusals before any write"
+expect_refusal ()
+{
+  local want=$1 rc=0
+  shift
+  "$BERTH" install --dry-run "$@" >/dev/null 2>"$tmp/err" || rc=$?
+  [ "$rc" != 0 ] || fail "'$*' was accepted"
+  assert_contains "$(cat "$tmp/err")" "$want"
+}
+expect_refusal "needs at least" --via-loopback --size 1G "$img" "$tmp/small.img"
+expect_refusal "root filesystem 'vfat'" --via-loopback --filesystem vfat "$img" "$tmp/x.img"
+expect_refusal "--size" --via-loopback --size lots "$img" "$tmp/x.img"
+head -c 1M /dev/zero >"$tmp/used.img"
+expect_refusal "--wipe" --via-loopback "$img" "$tmp/used.img"
+expect_refusal "not a block device" "$img" "$tmp/used.img"
+rc=0
+"$BERTH" install "$img" 2>/dev/null || rc=$?
+assert_eq "$rc" 2 "usage error without TARGET"
+log "plan ok"

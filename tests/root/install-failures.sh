@@ -1,0 +1,84 @@
+#!/bin/bash
+# berth install on loop disks: refuses a disk with a filesystem unless --wipe, refuses a
+# mounted one, and a failure mid-install (a corrupted blob) leaves no bootable state: the
+# partition table berth wrote is wiped, the error names the step.
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=tests/lib/services.sh
+. "$BERTH_TOP/tests/lib/services.sh"
+# shellcheck source=tests/lib/disk.sh
+. "$BERTH_TOP/tests/lib/disk.sh"
+need_root
+need_cmd skopeo sfdisk wipefs mkfs.ext4 jq
+[ -x "$BERTH" ] || fail "$BERTH not built"
+services_up
+layout=${BERTH_TEST_IMAGE:-$("$BERTH_TOP/images/test-image")}
+export BERTH_RETRY_BASE_MS=50
+tmp=
+mktemp_dir tmp
+
+dev=
+disk_new dev "$tmp/disk.img" 4G
+mkfs.ext4 -q -F -L olddata "$dev"
+
+log "a disk with a filesystem is refused without --wipe, and nothing is written"
+before=$(wipefs -n "$dev")
+rc=0
+"$BERTH" install "oci:$layout:tiny" "$dev" --bootloader none 2>"$tmp/err" || rc=$?
+[ "$rc" != 0 ] || fail "installed over a filesystem without --wipe"
+assert_contains "$(cat "$tmp/err")" "ext4"
+assert_contains "$(cat "$tmp/err")" "--wipe"
+assert_eq "$(wipefs -n "$dev")" "$before" "signatures after a refusal"
+
+log "a mounted disk is refused even with --wipe"
+mkdir -p "$tmp/m"
+disk_mount "$dev" "$tmp/m"
+rc=0
+"$BERTH" install "oci:$layout:tiny" "$dev" --wipe 2>"$tmp/err" || rc=$?
+[ "$rc" != 0 ] || fail "installed onto a mounted disk"
+assert_contains "$(cat "$tmp/err")" "mounted"
+disk_umount "$tmp/m"
+
+log "a corrupted blob mid-install: the table berth wrote is wiped, the step is named"
+push_image "oci:$layout:v1" failures/os:v1 B
+big=$(skopeo inspect --tls-verify=false "docker://$BERTH_REG_HTTP/failures/os:v1" | jq -r '.Layers[0]')
+proxy_clear
+proxy_fault "{\"kind\":\"corrupt\",\"path\":\"$big\$\",\"offset\":5000000,\"times\":-1}" >/dev/null
+rc=0
+"$BERTH" install "docker://$BERTH_REG_PROXY/failures/os:v1" "$dev" --wipe --tls-verify=false \
+  2>"$tmp/err" || rc=$?
+proxy_clear
+assert_eq "$rc" 1 "exit status of a failed install"
+assert_contains "$(cat "$tmp/err")" "Install step 'pull' failed"
+assert_contains "$(cat "$tmp/err")" "$big"
+if sfdisk -d "$dev" >/dev/null 2>&1; then
+  fail "a partition table remains after the failed install: $(sfdisk -d "$dev")"
+fi
+assert_eq "$(wipefs -n "$dev")" "" "signatures after a failed install"
+for node in /sys/class/block/"${dev#/dev/}"/"${dev#/dev/}"p*; do
+  [ ! -e "$node" ] || fail "partition node $node remains"
+done
+
+log "--preserve-on-error keeps the table for inspection"
+proxy_fault "{\"kind\":\"corrupt\",\"path\":\"$big\$\",\"offset\":5000000,\"times\":-1}" >/dev/null
+rc=0
+"$BERTH" install "docker://$BERTH_REG_PROXY/failures/os:v1" "$dev" --wipe --tls-verify=false \
+  --preserve-on-error --uuid-seed kept 2>"$tmp/err" || rc=$?
+proxy_clear
+assert_eq "$rc" 1 "exit status of a failed install"
+sfdisk -d "$dev" | grep -q 'name="root"' || fail "--preserve-on-error lost the table"
+
+log "then a good install over it with --wipe, golden layout with a fixed seed"
+"$BERTH" install "oci:$layout:v1" "$dev" --wipe --uuid-seed berth-test 2>"$tmp/install.log" \
+  || { cat "$tmp/install.log" >&2; fail "install failed"; }
+sfdisk -d "$dev" | sed "s|$dev|DEV|g" | grep -v '^first-lba\|^last-lba\|^sector-size' >"$tmp/table"
+assert_eq "$(grep -c '^DEVp' "$tmp/table")" 4 "partitions"
+assert_eq "$(awk '/^DEVp4/' "$tmp/table" | grep -o 'type=[^,]*')" \
+  "type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709" "root type"
+# the same seed gives the same table as the plan says
+"$BERTH" install --dry-run --json --wipe --uuid-seed berth-test "oci:$layout:v1" "$dev" >"$tmp/plan.json"
+assert_eq "$(sfdisk -d "$dev" | sed -n 's/^label-id: //p' | tr '[:upper:]' '[:lower:]')" \
+  "$(jq -r .diskGuid "$tmp/plan.json")" "disk GUID as planned"
+assert_eq "$(blkid -s UUID -o value "$(disk_part "$dev" 4)")" \
+  "$(jq -r '.partitions[3].filesystemUuid' "$tmp/plan.json")" "root filesystem UUID as planned"
+log "failures ok"
