@@ -476,6 +476,8 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
   else
     a->device = g_strdup (plan->target);
   {
+    g_autofree char *msg = g_strdup_printf ("checking %s", a->device);
+    step (progress, user_data, "target", msg);
     g_autoptr (BerthDiskInfo) info = NULL;
     if (!berth_disk_probe (a->device, &info, error)
         || !berth_disk_check_target (info, plan->wipe || plan->via_loopback, error))

@@ -69,8 +69,13 @@ assert_eq "$rc" 1 "exit status of a failed install"
 sfdisk -d "$dev" | grep -q 'name="root"' || fail "--preserve-on-error lost the table"
 
 log "then a good install over it with --wipe, golden layout with a fixed seed"
-"$BERTH" install "oci:$layout:v1" "$dev" --wipe --uuid-seed berth-test 2>"$tmp/install.log" \
+"$BERTH" install "oci:$layout:v1" "$dev" --wipe --uuid-seed berth-test --bootloader none \
+  --progress-fd 3 3>"$tmp/progress.jsonl" 2>"$tmp/install.log" \
   || { cat "$tmp/install.log" >&2; fail "install failed"; }
+# --progress-fd: one JSON object per line, the steps in order, ending with "done"
+assert_eq "$(jq -r .step "$tmp/progress.jsonl" | uniq | tr '\n' ' ')" \
+  "target partition mkfs sysroot pull kargs deploy bootloader finish done " "progress steps"
+assert_contains "$(jq -r 'select(.step == "done") | .message' "$tmp/progress.jsonl")" "root=UUID="
 sfdisk -d "$dev" | sed "s|$dev|DEV|g" | grep -v '^first-lba\|^last-lba\|^sector-size' >"$tmp/table"
 assert_eq "$(grep -c '^DEVp' "$tmp/table")" 4 "partitions"
 assert_eq "$(awk '/^DEVp4/' "$tmp/table" | grep -o 'type=[^,]*')" \
