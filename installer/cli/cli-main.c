@@ -14,6 +14,8 @@ static const BerthCommand commands[] = {
   { "pull", "IMAGE --repo DIR", "Import an image into an ostree repository", berth_cmd_pull },
   { "install", "IMAGE TARGET", "Install an image onto a disk (or, --via-loopback, a disk image)",
     berth_cmd_install },
+  { "kargs", "--sysroot DIR | --disk PATH",
+    "Print or change an installed system's kernel arguments", berth_cmd_kargs },
   { "help", "[COMMAND]", "Show help for berth or for one command", cmd_help },
   { "version", "", "Show berth's version and the libraries it was built with", cmd_version },
 };

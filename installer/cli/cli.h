@@ -54,6 +54,7 @@ gboolean berth_cli_image_options (BerthSourceOptions *out, GError **error);
 int berth_cmd_inspect (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_install (const BerthCommand *cmd, int argc, char **argv);
+int berth_cmd_kargs (const BerthCommand *cmd, int argc, char **argv);
 
 /* Prints "berth: MESSAGE" on stderr and returns the exit status @error's code calls for. */
 int berth_cli_fail (const BerthCommand *cmd, const GError *error);

@@ -81,4 +81,13 @@ char *berth_deploy_ssh_tmpfiles (const char *authorized_keys);
 /* The drop-in's name, bootc's. */
 #define BERTH_DEPLOY_SSH_TMPFILES_NAME "bootc-root-ssh.conf"
 
+/* The kernel arguments of deployment @index (0 is the default) of the sysroot at
+ * @sysroot_path, without the ostree= argument ostree owns. */
+gboolean berth_deploy_get_kargs (const char *sysroot_path, guint index, char **out_kargs,
+                                 GError **error);
+
+/* Replaces them (ostree adds ostree= back), writing a new boot version atomically. */
+gboolean berth_deploy_set_kargs (const char *sysroot_path, guint index, const char *const *kargs,
+                                 GError **error);
+
 G_END_DECLS

@@ -170,4 +170,25 @@ gboolean berth_disk_umount (const char *target, GError **error);
 /* syncfs(2) of the filesystem holding @path. */
 gboolean berth_disk_syncfs (const char *path, GError **error);
 
+/* ---- an installed disk -------------------------------------------------------------------- */
+
+/* The partitions of a disk berth installed, by GPT type; NULL when absent. */
+typedef struct
+{
+  char *esp;
+  char *boot; /* XBOOTLDR */
+  char *root; /* the Discoverable Partitions root type */
+} BerthDiskFound;
+
+void berth_disk_found_free (BerthDiskFound *found);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDiskFound, berth_disk_found_free)
+
+/* Reads @device's GPT (read-only), adds its partition nodes with BLKPG, and finds the root and
+ * /boot partitions by type. BERTH_ERROR_NOT_FOUND when they are not there. */
+gboolean berth_disk_open_installed (const char *device, BerthDiskFound **out_found, GError **error);
+
+/* Mounts @source trying the filesystems berth makes (xfs, ext4, btrfs). */
+gboolean berth_disk_mount_any (const char *source, const char *target, unsigned long flags,
+                               GError **error);
+
 G_END_DECLS

@@ -4,7 +4,7 @@
 # systemd-boot, which reads the BLS entries from the ext4 /boot. One boot checks many things;
 # a second boot of the same disk shows /var persists; then an upgrade the way ostree does it
 # (berth pull of v2 into the disk's repo, ostree admin deploy) boots into v2 with v1 kept as
-# the rollback entry.
+# the rollback entry, with kernel arguments changed offline by berth kargs --disk.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/services.sh
@@ -88,12 +88,21 @@ ostree admin deploy --sysroot="$mnt" --os=default "$c2" >"$tmp/deploy.log" 2>&1 
 assert_eq "$(find "$mnt/boot/loader/entries" -name '*.conf' | wc -l)" 2 "BLS entries (v2 and the v1 rollback)"
 disk_release "$dev"
 
+log "berth kargs --disk: change the new default deployment's kernel arguments offline"
+"$BERTH" kargs --disk "$tmp/disk.img" --append berth.kargs=appended --replace panic=7 \
+  >"$tmp/kargs.out" || fail "berth kargs failed"
+assert_contains "$(cat "$tmp/kargs.out")" "berth.kargs=appended"
+assert_eq "$("$BERTH" kargs --disk "$tmp/disk.img")" "$(cat "$tmp/kargs.out")" "kargs read back"
+losetup -j "$tmp/disk.img" | grep -q . && fail "berth kargs left a loop device attached"
+
 qemu_boot rc --disk "$tmp/disk.img" --out "$tmp/boot3" --timeout "${BERTH_BOOT_TIMEOUT:-300}"
 [ "$rc" = 0 ] || fail "boot after the upgrade: $(cat "$tmp/boot3/result" 2>/dev/null) (exit $rc)"
 assert_eq "$(info boot3 berth-test-version)" 2 "version after the upgrade"
 assert_eq "$(info boot3 os-version)" "12-berth-v2" "os-release VERSION after the upgrade"
 assert_eq "$(info boot3 ostree-deployments)" 2 "deployments (v2 and the rollback)"
 assert_contains "$(cat "$tmp/boot3/cmdline")" "berth.test=install-one"
+assert_contains "$(cat "$tmp/boot3/cmdline")" "berth.kargs=appended"
+assert_contains "$(cat "$tmp/boot3/cmdline")" "panic=7"
 assert_eq "$(info boot3 boots)" 3 "the boot counter survived the upgrade"
 assert_eq "$(info boot3 failed-units)" none "failed units after the upgrade"
 

@@ -86,4 +86,17 @@ assert_eq "$(sfdisk -d "$dev" | sed -n 's/^label-id: //p' | tr '[:upper:]' '[:lo
   "$(jq -r .diskGuid "$tmp/plan.json")" "disk GUID as planned"
 assert_eq "$(blkid -s UUID -o value "$(disk_part "$dev" 4)")" \
   "$(jq -r '.partitions[3].filesystemUuid' "$tmp/plan.json")" "root filesystem UUID as planned"
+log "berth kargs --disk on the installed device: print, edit, read back"
+before=$("$BERTH" kargs --disk "$dev")
+assert_contains "$before" "root=UUID=$(jq -r '.partitions[3].filesystemUuid' "$tmp/plan.json")"
+case "$before" in *ostree=*) fail "berth kargs printed ostree=, which ostree owns: $before" ;; esac
+"$BERTH" kargs --disk "$dev" --append quiet --append-if-missing rw >/dev/null
+assert_eq "$("$BERTH" kargs --disk "$dev")" "$before quiet" "after --append quiet (rw already there)"
+"$BERTH" kargs --disk "$dev" --delete quiet >/dev/null
+assert_eq "$("$BERTH" kargs --disk "$dev")" "$before" "after --delete quiet"
+rc=0
+"$BERTH" kargs --disk "$dev" --delete not-there 2>"$tmp/err" >/dev/null || rc=$?
+[ "$rc" != 0 ] || fail "deleting a missing argument succeeded"
+assert_contains "$(cat "$tmp/err")" "not-there"
+grep -q "berth-kargs-" /proc/mounts && fail "berth kargs left a mount behind"
 log "failures ok"
