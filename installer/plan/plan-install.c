@@ -232,12 +232,16 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
   g_string_append_printf (s, "Partitions:\n%s", layout);
   g_string_append_printf (s, "Stateroot:  %s\n", plan->stateroot);
   g_string_append_printf (s, "Bootloader: %s\n", berth_bootloader_to_string (plan->bootloader));
-  g_string_append_printf (s, "Kernel arguments: root=UUID=%s rw boot=UUID=%s", root_uuid (plan),
-                          boot_uuid (plan));
+  g_string_append_printf (s,
+                          "Kernel arguments (bootc's order):\n  root=UUID=%s  (berth)\n  rw  "
+                          "(berth)\n  boot=UUID=%s  (berth)\n"
+                          "  then the image's /usr/lib/bootc/install/*.toml kargs and "
+                          "/usr/lib/bootc/kargs.d/*.toml, read after the pull\n",
+                          root_uuid (plan), boot_uuid (plan));
+  for (char **k = plan->cli_karg_deletes; k && *k; k++)
+    g_string_append_printf (s, "  minus %s  (command line, --karg-delete)\n", *k);
   for (char **k = plan->cli_kargs; k && *k; k++)
-    g_string_append_printf (s, " %s", *k);
-  g_string_append (s, "\n  (plus the image's kargs.d and install configuration, read after the "
-                      "pull; --karg-delete applies to all)\n");
+    g_string_append_printf (s, "  %s  (command line)\n", *k);
   for (guint i = 0; i < plan->warnings->len; i++)
     g_string_append_printf (s, "Warning: %s\n", (char *)plan->warnings->pdata[i]);
   return g_string_free (g_steal_pointer (&s), FALSE);
@@ -435,6 +439,20 @@ build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
     (BerthKargsFile *)ic->data, ic->len, plan->arch, error);
   if (config == NULL)
     return FALSE;
+  /* bootc reads the root filesystem type before partitioning, since it runs inside the image;
+   * berth learns it only now (reading it earlier from a registry would cost a second
+   * download), so --filesystem, else xfs, decided, and a differing wish is a warning. */
+  BerthDiskFs made = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT)->fs;
+  if (config->root_fs_type.value != NULL
+      && g_strcmp0 (config->root_fs_type.value, berth_disk_fs_to_string (made)) != 0)
+    g_ptr_array_add (
+      plan->warnings,
+      g_strdup_printf ("the image's install configuration (%s:%u) asks for root filesystem %s; "
+                       "this install made %s (give "
+                       "--filesystem %s to follow it)",
+                       config->root_fs_type.file, config->root_fs_type.line,
+                       config->root_fs_type.value, berth_disk_fs_to_string (made),
+                       config->root_fs_type.value));
   g_autofree char *root_spec = g_strdup_printf ("UUID=%s", root_uuid (plan));
   g_autofree char *boot_spec = g_strdup_printf ("UUID=%s", boot_uuid (plan));
   BerthKargsInstallOptions ko = {
@@ -556,6 +574,16 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
     return step_failed (error, cur);
   g_autofree char *cmdline = berth_kargs_to_string (plan->kargs);
   step (progress, user_data, cur, cmdline);
+  for (guint i = 0; i < plan->warnings->len; i++)
+    step (progress, user_data, "warning", plan->warnings->pdata[i]);
+  /* Where each argument came from: berth, the command line, an install config or kargs.d. */
+  for (guint i = 0; i < berth_kargs_get_length (plan->kargs); i++)
+    {
+      const BerthKarg *k = berth_kargs_get (plan->kargs, i);
+      g_autofree char *from = berth_kargs_source_describe (&k->source);
+      g_autofree char *line = g_strdup_printf ("  %s  (from %s)", k->raw, from);
+      step (progress, user_data, cur, line);
+    }
 
   /* 6. Deploy. */
   cur = "deploy";

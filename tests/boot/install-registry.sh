@@ -21,7 +21,30 @@ layout=${BERTH_TEST_IMAGE:-$("$BERTH_TOP/images/test-image")}
 
 tmp=
 mktemp_dir tmp
-push_image "oci:$layout:v1" install/os:v1 A
+# A derived image, as a user would build one: v1 plus a layer with a bootc kargs.d file (one
+# for this architecture, one for another) and an install configuration with kargs and
+# karg-deletes, so the booted command line shows bootc's order.
+skopeo copy -q "oci:$layout:v1" "oci:$tmp/derived:v1"
+mkdir -p "$tmp/cfg/usr/lib/bootc/kargs.d" "$tmp/cfg/usr/lib/bootc/install"
+cat >"$tmp/cfg/usr/lib/bootc/kargs.d/10-berth-test.toml" <<'TOML'
+kargs = ["berth.kargsd=one", "quiet"]
+match-architectures = ["x86_64"]
+TOML
+cat >"$tmp/cfg/usr/lib/bootc/kargs.d/20-other-arch.toml" <<'TOML'
+kargs = ["berth.never=1"]
+match-architectures = ["aarch64"]
+TOML
+cat >"$tmp/cfg/usr/lib/bootc/install/50-berth-test.toml" <<'TOML'
+[install]
+kargs = ["berth.config=yes", "loglevel=4"]
+karg-deletes = ["quiet"]
+
+[install.filesystem.root]
+type = "ext4"
+TOML
+tar -C "$tmp/cfg" --numeric-owner --owner=0 --group=0 -cf "$tmp/cfg.tar" usr
+umoci raw add-layer --image "$tmp/derived:v1" "$tmp/cfg.tar" >/dev/null
+push_image "oci:$tmp/derived:v1" install/os:v1 A
 image="docker://$BERTH_REG_TLS/install/os:v1"
 target_ref="quay.io/berth/test-os:stable"
 echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBerthInstallTestKey berth-test@example" >"$tmp/keys"
@@ -31,10 +54,17 @@ log "berth install --via-loopback from the TLS registry with auth"
 "$BERTH" install "$image" "$tmp/disk.img" --via-loopback --size 6G \
   --cert-dir "$BERTH_REG_CERTS_DIR" --creds "$BERTH_REG_USER:$BERTH_REG_PASS" \
   --karg marker.poweroff --karg panic=5 --karg rd.emergency=poweroff \
-  --karg berth.test=install-one --console ttyS0,115200 \
+  --karg berth.test=install-one --karg-delete loglevel --console ttyS0,115200 \
   --root-ssh-authorized-keys "$tmp/keys" --target-imgref "$target_ref" 2>"$tmp/install.log" \
   || { cat "$tmp/install.log" >&2; fail "berth install failed"; }
 losetup -j "$tmp/disk.img" | grep -q . && fail "berth install left a loop device attached"
+# where each argument came from, and the install config's filesystem wish (xfs was made)
+assert_contains "$(cat "$tmp/install.log")" \
+  "berth.kargsd=one  (from /usr/lib/bootc/kargs.d/10-berth-test.toml:1)"
+assert_contains "$(cat "$tmp/install.log")" \
+  "berth.config=yes  (from /usr/lib/bootc/install/50-berth-test.toml:2)"
+assert_contains "$(cat "$tmp/install.log")" \
+  "install configuration (/usr/lib/bootc/install/50-berth-test.toml:6) asks for root filesystem ext4"
 grep -q "berth-install-" /proc/mounts && fail "berth install left a mount behind"
 
 # The ESP holds systemd-boot and the ext4 driver; the table is bootc's layout.
@@ -56,8 +86,14 @@ info () { qemu_boot_info "$tmp/$1" "$2"; }
 assert_contains "$cmdline" "berth.test=install-one"
 assert_contains "$cmdline" "console=ttyS0,115200"
 assert_contains "$cmdline" "ostree=/ostree/boot.1/default/"
-[[ "$cmdline" =~ root=UUID=[0-9a-f-]{36}\ rw\ boot=UUID=[0-9a-f-]{36} ]] \
+# bootc's order: root= rw boot=, install config kargs, kargs.d (this arch only), then the
+# config's karg-deletes (quiet) and --karg-delete (loglevel), then --karg, then --console.
+core=$(sed -e 's/^.*\(root=UUID=\)/\1/' -e 's/ ostree=.*$//' <<<"$cmdline")
+[[ "$core" =~ ^root=UUID=[0-9a-f-]{36}\ rw\ boot=UUID=[0-9a-f-]{36}\ (.*)$ ]] \
   || fail "root=, rw, boot= not in bootc's order: $cmdline"
+assert_eq "${BASH_REMATCH[1]}" \
+  "berth.config=yes berth.kargsd=one marker.poweroff panic=5 rd.emergency=poweroff berth.test=install-one console=ttyS0,115200" \
+  "kernel arguments after root=, rw, boot="
 assert_eq "$(info boot1 ostree-booted)" yes "booted an ostree deployment"
 assert_eq "$(info boot1 root-fstype)" xfs "root filesystem"
 assert_eq "$(info boot1 boot-fstype)" ext4 "/boot mounted from the fstab berth wrote"
