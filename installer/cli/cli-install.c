@@ -194,6 +194,11 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
     return berth_cli_fail (cmd, error);
   if (opt_dry_run)
     {
+      g_printerr ("Reading the image's kargs.d and install configuration (the image is pulled "
+                  "into a temporary repository; nothing is written to %s)\n",
+                  o.target);
+      if (!berth_install_plan_preview_kargs (plan, NULL, &error))
+        return berth_cli_fail (cmd, error);
       if (opt_json)
         {
           g_autoptr (json_t) j = berth_install_plan_to_json (plan);

@@ -41,6 +41,7 @@ struct BerthInstallPlan
   guint64 disk_size;
   BerthDiskLayout *layout;
   GPtrArray *warnings;
+  gboolean fs_warning_added;
 
   /* filled by apply */
   BerthKargs *kargs;
@@ -232,16 +233,30 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
   g_string_append_printf (s, "Partitions:\n%s", layout);
   g_string_append_printf (s, "Stateroot:  %s\n", plan->stateroot);
   g_string_append_printf (s, "Bootloader: %s\n", berth_bootloader_to_string (plan->bootloader));
-  g_string_append_printf (s,
-                          "Kernel arguments (bootc's order):\n  root=UUID=%s  (berth)\n  rw  "
-                          "(berth)\n  boot=UUID=%s  (berth)\n"
-                          "  then the image's /usr/lib/bootc/install/*.toml kargs and "
-                          "/usr/lib/bootc/kargs.d/*.toml, read after the pull\n",
-                          root_uuid (plan), boot_uuid (plan));
-  for (char **k = plan->cli_karg_deletes; k && *k; k++)
-    g_string_append_printf (s, "  minus %s  (command line, --karg-delete)\n", *k);
-  for (char **k = plan->cli_kargs; k && *k; k++)
-    g_string_append_printf (s, "  %s  (command line)\n", *k);
+  if (plan->kargs != NULL)
+    {
+      /* previewed: the final line, each argument with its source */
+      g_string_append (s, "Kernel arguments (bootc's order):\n");
+      for (guint i = 0; i < berth_kargs_get_length (plan->kargs); i++)
+        {
+          const BerthKarg *k = berth_kargs_get (plan->kargs, i);
+          g_autofree char *from = berth_kargs_source_describe (&k->source);
+          g_string_append_printf (s, "  %s  (%s)\n", k->raw, from);
+        }
+    }
+  else
+    {
+      g_string_append_printf (s,
+                              "Kernel arguments (bootc's order):\n  root=UUID=%s  (berth)\n  rw  "
+                              "(berth)\n  boot=UUID=%s  (berth)\n"
+                              "  then the image's /usr/lib/bootc/install/*.toml kargs and "
+                              "/usr/lib/bootc/kargs.d/*.toml, read after the pull\n",
+                              root_uuid (plan), boot_uuid (plan));
+      for (char **k = plan->cli_karg_deletes; k && *k; k++)
+        g_string_append_printf (s, "  minus %s  (command line, --karg-delete)\n", *k);
+      for (char **k = plan->cli_kargs; k && *k; k++)
+        g_string_append_printf (s, "  %s  (command line)\n", *k);
+    }
   for (guint i = 0; i < plan->warnings->len; i++)
     g_string_append_printf (s, "Warning: %s\n", (char *)plan->warnings->pdata[i]);
   return g_string_free (g_steal_pointer (&s), FALSE);
@@ -291,19 +306,67 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
   json_object_set_new (o, "bootloader",
                        json_string (berth_bootloader_to_string (plan->bootloader)));
   json_t *k = json_array ();
-  g_autofree char *root = g_strdup_printf ("root=UUID=%s", root_uuid (plan));
-  g_autofree char *boot = g_strdup_printf ("boot=UUID=%s", boot_uuid (plan));
-  json_array_append_new (k, json_string (root));
-  json_array_append_new (k, json_string ("rw"));
-  json_array_append_new (k, json_string (boot));
-  for (char **a = plan->cli_kargs; a && *a; a++)
-    json_array_append_new (k, json_string (*a));
+  json_t *from = json_array ();
+  if (plan->kargs != NULL)
+    {
+      for (guint i = 0; i < berth_kargs_get_length (plan->kargs); i++)
+        {
+          const BerthKarg *karg = berth_kargs_get (plan->kargs, i);
+          g_autofree char *source = berth_kargs_source_describe (&karg->source);
+          json_array_append_new (k, json_string (karg->raw));
+          json_array_append_new (from, json_string (source));
+        }
+    }
+  else
+    {
+      g_autofree char *root = g_strdup_printf ("root=UUID=%s", root_uuid (plan));
+      g_autofree char *boot = g_strdup_printf ("boot=UUID=%s", boot_uuid (plan));
+      json_array_append_new (k, json_string (root));
+      json_array_append_new (k, json_string ("rw"));
+      json_array_append_new (k, json_string (boot));
+      for (guint i = 0; i < 3; i++)
+        json_array_append_new (from, json_string ("berth"));
+      for (char **a = plan->cli_kargs; a && *a; a++)
+        {
+          json_array_append_new (k, json_string (*a));
+          json_array_append_new (from, json_string ("command line"));
+        }
+    }
   json_object_set_new (o, "kargs", k);
+  json_object_set_new (o, "kargsFrom", from);
+  json_object_set_new (o, "kargsComplete", json_boolean (plan->kargs != NULL));
   json_t *w = json_array ();
   for (guint i = 0; i < plan->warnings->len; i++)
     json_array_append_new (w, json_string (plan->warnings->pdata[i]));
   json_object_set_new (o, "warnings", w);
   return o;
+}
+
+/* ---- preview ------------------------------------------------------------------------ */
+
+static gboolean build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
+                             GCancellable *cancellable, GError **error);
+
+gboolean
+berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancellable, GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Previewing the image's kernel arguments");
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("berth-preview-XXXXXX", &local_error);
+  if (dir == NULL)
+    return berth_throw (error, BERTH_ERROR_FAILED, "%s", local_error->message);
+  /* An archive repo: no ownership or xattrs needed to read two small folders. */
+  g_autoptr (GFile) dirf = g_file_new_for_path (dir);
+  g_autoptr (OstreeRepo) repo = ostree_repo_new (dirf);
+  BerthPullOptions po = { .target_imgref = plan->target_ref };
+  g_autoptr (BerthImportResult) pulled = NULL;
+  gboolean ok = ostree_repo_create (repo, OSTREE_REPO_MODE_ARCHIVE, cancellable, error)
+                && berth_pull_image (repo, plan->source, &po, &pulled, cancellable, error)
+                && build_kargs (plan, repo, pulled->merge_commit, cancellable, error);
+  g_autoptr (GError) rm_error = NULL;
+  if (!berth_spawn_simple (&rm_error, "rm", "-rf", "--one-file-system", "--", dir, NULL))
+    g_debug ("removing %s: %s", dir, rm_error->message);
+  return ok;
 }
 
 /* ---- apply -------------------------------------------------------------------------- */
@@ -444,7 +507,8 @@ build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
    * download), so --filesystem, else xfs, decided, and a differing wish is a warning. */
   BerthDiskFs made = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT)->fs;
   if (config->root_fs_type.value != NULL
-      && g_strcmp0 (config->root_fs_type.value, berth_disk_fs_to_string (made)) != 0)
+      && g_strcmp0 (config->root_fs_type.value, berth_disk_fs_to_string (made)) != 0
+      && !plan->fs_warning_added && (plan->fs_warning_added = TRUE))
     g_ptr_array_add (
       plan->warnings,
       g_strdup_printf ("the image's install configuration (%s:%u) asks for root filesystem %s; "
@@ -463,6 +527,7 @@ build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
     .cli_karg_deletes = (const char *const *)plan->cli_karg_deletes,
     .cli_kargs = (const char *const *)plan->cli_kargs,
   };
+  g_clear_pointer (&plan->kargs, berth_kargs_free);
   plan->kargs = berth_kargs_build_install (&ko, NULL, error);
   berth_kargs_install_config_free (config);
   return plan->kargs != NULL;

@@ -43,6 +43,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthInstallPlan, berth_install_plan_free)
 BerthInstallPlan *berth_install_plan_new (const BerthInstallOptions *options,
                                           GCancellable *cancellable, GError **error);
 
+/* Pulls the image into a temporary repository (removed afterwards) to read its kargs.d and
+ * install configuration, so the plan shows the final kernel command line with where each
+ * argument comes from. Writes nothing to the target. */
+gboolean berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancellable,
+                                           GError **error);
+
 /* The plan for --dry-run: human text, and JSON. */
 char *berth_install_plan_describe (const BerthInstallPlan *plan);
 json_t *berth_install_plan_to_json (const BerthInstallPlan *plan);

@@ -47,6 +47,21 @@ assert_eq "$(jq -r '.kargs[3:] | join(" ")' "$tmp/plan2.json")" "quiet console=t
 assert_eq "$(jq -r .origin "$tmp/plan2.json")" "ostree-unverified-registry:quay.io/x/y:z" "--target-imgref"
 assert_eq "$(jq -r .stateroot "$tmp/plan2.json")" os "--stateroot"
 
+log "--dry-run reads the image's kargs.d and install config: the final line, with sources"
+mkdir -p "$tmp/cfg/usr/lib/bootc/kargs.d" "$tmp/cfg/usr/lib/bootc/install"
+printf 'kargs = ["from.kargsd=1", "gone"]\n' >"$tmp/cfg/usr/lib/bootc/kargs.d/10-test.toml"
+printf '[install]\nkargs = ["from.config=1"]\nkarg-deletes = ["gone"]\n' \
+  >"$tmp/cfg/usr/lib/bootc/install/50-test.toml"
+tar -C "$tmp/cfg" --numeric-owner --owner=0 --group=0 -cf "$tmp/cfg.tar" usr
+umoci raw add-layer --image "$tmp/layout:v1" "$tmp/cfg.tar" >/dev/null
+plan "$tmp/new.img" --karg last=1 >"$tmp/plan3.json"
+assert_eq "$(jq -r '.kargs[3:] | join(" ")' "$tmp/plan3.json")" "from.config=1 from.kargsd=1 last=1" \
+  "install config, kargs.d, then --karg (the config's karg-deletes applied)"
+assert_eq "$(jq -r '.kargsFrom[3:] | join(",")' "$tmp/plan3.json")" \
+  "/usr/lib/bootc/install/50-test.toml:2,/usr/lib/bootc/kargs.d/10-test.toml:1,command line" \
+  "where each argument comes from"
+assert_eq "$(jq -r .kargsComplete "$tmp/plan3.json")" true "the plan's command line is final"
+
 log "human plan"
 "$BERTH" install --dry-run --via-loopback "$img" "$tmp/new.img" >"$tmp/plan.txt"
 assert_contains "$(cat "$tmp/plan.txt")" "EFI-SYSTEM"
