@@ -12,10 +12,6 @@
 
 #include "util/util-fdisk.h"
 
-/* How long to wait for devtmpfs to create a partition node. */
-#define NODE_WAIT_MS 5000
-#define NODE_POLL_MS 20
-
 void
 berth_disk_found_free (BerthDiskFound *found)
 {
@@ -27,34 +23,15 @@ berth_disk_found_free (BerthDiskFound *found)
   g_free (found);
 }
 
-static gboolean
-add_node (int fd, const char *device, guint pno, guint64 start, guint64 size, GError **error)
-{
-  struct blkpg_partition part
-    = { .pno = (int)pno, .start = (long long)start, .length = (long long)size };
-  struct blkpg_ioctl_arg arg = { .op = BLKPG_ADD_PARTITION, .datalen = sizeof part, .data = &part };
-  g_autofree char *node = berth_disk_partition_path (device, pno);
-  /* Already there (partx ran, or a real kernel parsed the table): fine. */
-  if (ioctl (fd, BLKPG, &arg) != 0 && errno != EBUSY)
-    {
-      g_autofree char *what = g_strdup_printf ("Adding partition %u of %s", pno, device);
-      return berth_throw_errno (error, what);
-    }
-  for (int waited = 0; waited <= NODE_WAIT_MS; waited += NODE_POLL_MS)
-    {
-      if (g_file_test (node, G_FILE_TEST_EXISTS))
-        return TRUE;
-      g_usleep (NODE_POLL_MS * 1000);
-    }
-  return berth_throw (error, BERTH_ERROR_NOT_FOUND, "%s did not appear", node);
-}
-
 gboolean
 berth_disk_open_installed (const char *device, BerthDiskFound **out_found, GError **error)
 {
   BERTH_AUTO_PREFIX_ERROR (error, "Reading the partitions of %s", device);
   berth_autofd fd = open (device, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
+    return berth_throw_errno (error, device);
+  struct stat st;
+  if (fstat (fd, &st) < 0)
     return berth_throw_errno (error, device);
   g_autoptr (BerthFdiskContext) cxt = fdisk_new_context ();
   if (cxt == NULL)
@@ -77,8 +54,16 @@ berth_disk_open_installed (const char *device, BerthDiskFound **out_found, GErro
       struct fdisk_parttype *type = fdisk_partition_get_type (pa);
       const char *guid = type ? fdisk_parttype_get_string (type) : NULL;
       guint pno = (guint)fdisk_partition_get_partno (pa) + 1;
-      if (!add_node (fd, device, pno, fdisk_partition_get_start (pa) * ss,
-                     fdisk_partition_get_size (pa) * ss, error))
+      /* Skip partitions the kernel already knows (partx ran, or a kernel that parses GPT). */
+      g_autofree char *node = berth_disk_partition_path (device, pno);
+      g_autofree char *base = g_path_get_basename (node);
+      g_autofree char *sys = g_build_filename ("/sys/class/block", base, NULL);
+      if (!g_file_test (sys, G_FILE_TEST_EXISTS)
+          && !berth_disk_blkpg (fd, BLKPG_ADD_PARTITION, (int)pno,
+                                fdisk_partition_get_start (pa) * ss,
+                                fdisk_partition_get_size (pa) * ss, "Adding", error))
+        return FALSE;
+      if (!berth_disk_wait_node (device, st.st_rdev, pno, error))
         return FALSE;
       if (guid == NULL)
         continue;

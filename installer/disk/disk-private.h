@@ -15,4 +15,11 @@ GArray *berth_disk_partition_devnums (dev_t disk);
 /* Erases every signature libblkid finds on the device open (for writing) on @fd. */
 gboolean berth_disk_wipe_signatures (int fd, const char *device, GError **error);
 
+/* One BLKPG operation (BLKPG_ADD_PARTITION, BLKPG_DEL_PARTITION) on the disk open as @fd,
+ * retried briefly while the kernel says busy. */
+gboolean berth_disk_blkpg (int fd, int op, int pno, guint64 start, guint64 length, const char *what,
+                           GError **error);
+/* Waits for the node of partition @n of @device (whose dev_t is @disk) to appear, making it
+ * from sysfs when nothing does. */
+gboolean berth_disk_wait_node (const char *device, dev_t disk, guint n, GError **error);
 G_END_DECLS

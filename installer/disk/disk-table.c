@@ -50,8 +50,9 @@ open_for_writing (const char *device, GError **error)
   return fd;
 }
 
-static gboolean
-blkpg (int fd, int op, int pno, guint64 start, guint64 length, const char *what, GError **error)
+gboolean
+berth_disk_blkpg (int fd, int op, int pno, guint64 start, guint64 length, const char *what,
+                  GError **error)
 {
   struct blkpg_partition part;
   memset (&part, 0, sizeof part);
@@ -102,7 +103,7 @@ drop_partitions (int fd, const char *device, dev_t disk, GError **error)
     {
       int pno;
       if (read_partno (g_array_index (parts, dev_t, i), &pno)
-          && !blkpg (fd, BLKPG_DEL_PARTITION, pno, 0, 0, "Deleting", error))
+          && !berth_disk_blkpg (fd, BLKPG_DEL_PARTITION, pno, 0, 0, "Deleting", error))
         return FALSE;
     }
   for (guint n = 1; n <= 128; n++)
@@ -121,8 +122,8 @@ drop_partitions (int fd, const char *device, dev_t disk, GError **error)
 
 /* Waits for the node of partition @n (devtmpfs makes it; udev may rename or relabel it), and
  * makes it from sysfs when nothing does. */
-static gboolean
-wait_node (const char *device, dev_t disk, guint n, GError **error)
+gboolean
+berth_disk_wait_node (const char *device, dev_t disk, guint n, GError **error)
 {
   g_autofree char *node = berth_disk_partition_path (device, n);
   g_autofree char *base = g_path_get_basename (node);
@@ -222,11 +223,12 @@ berth_disk_write_table (const char *device, const BerthDiskLayout *layout, GErro
   for (guint i = 0; i < layout->n_partitions; i++)
     {
       const BerthDiskPartition *p = &layout->partitions[i];
-      if (!blkpg (fd, BLKPG_ADD_PARTITION, (int)p->number, p->start, p->size, "Adding", error))
+      if (!berth_disk_blkpg (fd, BLKPG_ADD_PARTITION, (int)p->number, p->start, p->size, "Adding",
+                             error))
         return FALSE;
     }
   for (guint i = 0; i < layout->n_partitions; i++)
-    if (!wait_node (device, st.st_rdev, layout->partitions[i].number, error))
+    if (!berth_disk_wait_node (device, st.st_rdev, layout->partitions[i].number, error))
       return FALSE;
   return TRUE;
 }
