@@ -50,6 +50,20 @@ open_for_writing (const char *device, GError **error)
   return fd;
 }
 
+/* open_for_writing, plus the device's stat and size, which both table writers need. */
+static int
+open_disk_for_writing (const char *device, struct stat *out_st, guint64 *out_size, GError **error)
+{
+  berth_autofd fd = open_for_writing (device, error);
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, out_st) != 0)
+    return berth_throw_errno (error, "fstat"), -1;
+  if (ioctl (fd, BLKGETSIZE64, out_size) != 0)
+    return berth_throw_errno (error, "BLKGETSIZE64"), -1;
+  return berth_steal_fd (&fd);
+}
+
 gboolean
 berth_disk_blkpg (int fd, int op, int pno, guint64 start, guint64 length, const char *what,
                   GError **error)
@@ -200,15 +214,11 @@ gboolean
 berth_disk_write_table (const char *device, const BerthDiskLayout *layout, GError **error)
 {
   BERTH_AUTO_PREFIX_ERROR (error, "Partitioning %s", device);
-  berth_autofd fd = open_for_writing (device, error);
+  struct stat st;
+  guint64 size;
+  berth_autofd fd = open_disk_for_writing (device, &st, &size, error);
   if (fd < 0)
     return FALSE;
-  struct stat st;
-  if (fstat (fd, &st) != 0)
-    return berth_throw_errno (error, "fstat");
-  guint64 size = 0;
-  if (ioctl (fd, BLKGETSIZE64, &size) != 0)
-    return berth_throw_errno (error, "BLKGETSIZE64");
   if (size != layout->disk_size)
     return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
                         "the disk has %" G_GUINT64_FORMAT
@@ -279,15 +289,11 @@ gboolean
 berth_disk_wipe_table (const char *device, GError **error)
 {
   BERTH_AUTO_PREFIX_ERROR (error, "Wiping the partition table of %s", device);
-  berth_autofd fd = open_for_writing (device, error);
+  struct stat st;
+  guint64 size;
+  berth_autofd fd = open_disk_for_writing (device, &st, &size, error);
   if (fd < 0)
     return FALSE;
-  struct stat st;
-  if (fstat (fd, &st) != 0)
-    return berth_throw_errno (error, "fstat");
-  guint64 size = 0;
-  if (ioctl (fd, BLKGETSIZE64, &size) != 0)
-    return berth_throw_errno (error, "BLKGETSIZE64");
   if (!drop_partitions (fd, device, st.st_rdev, error))
     return FALSE;
   if (!berth_disk_wipe_signatures (fd, device, error))

@@ -536,10 +536,12 @@ classify_layer (BerthDescriptor *layer, const char *what, GError **error)
                    what, quoted);
 }
 
-BerthManifest *
-berth_manifest_parse (const char *data, gsize len, const char *media_type, GError **error)
+/* The start both document parsers share: the JSON within the manifest cap, its kind (from
+ * @media_type or the content), and schema1 refused. */
+static json_t *
+load_document (const char *data, gsize len, const char *media_type, const char *what,
+               BerthManifestKind *out_kind, GError **error)
 {
-  const char *what = "Manifest";
   g_autoptr (json_t) root = load_json (data, len, BERTH_OCI_MANIFEST_MAX, what, error);
   if (root == NULL)
     return NULL;
@@ -551,6 +553,18 @@ berth_manifest_parse (const char *data, gsize len, const char *media_type, GErro
       refuse_schema1 (error);
       return NULL;
     }
+  *out_kind = kind;
+  return g_steal_pointer (&root);
+}
+
+BerthManifest *
+berth_manifest_parse (const char *data, gsize len, const char *media_type, GError **error)
+{
+  const char *what = "Manifest";
+  BerthManifestKind kind;
+  g_autoptr (json_t) root = load_document (data, len, media_type, what, &kind, error);
+  if (root == NULL)
+    return NULL;
   if (berth_manifest_kind_is_index (kind))
     {
       doc_fail (error, BERTH_ERROR_FAILED,
@@ -675,17 +689,10 @@ BerthIndex *
 berth_index_parse (const char *data, gsize len, const char *media_type, GError **error)
 {
   const char *what = "Index";
-  g_autoptr (json_t) root = load_json (data, len, BERTH_OCI_MANIFEST_MAX, what, error);
+  BerthManifestKind kind;
+  g_autoptr (json_t) root = load_document (data, len, media_type, what, &kind, error);
   if (root == NULL)
     return NULL;
-  BerthManifestKind kind;
-  if (!detect_kind (root, media_type, what, &kind, error))
-    return NULL;
-  if (kind == BERTH_MANIFEST_KIND_DOCKER_SCHEMA1)
-    {
-      refuse_schema1 (error);
-      return NULL;
-    }
   if (!berth_manifest_kind_is_index (kind))
     {
       doc_fail (error, BERTH_ERROR_FAILED, "This is an image manifest (%s), not an index",
