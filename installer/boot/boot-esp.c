@@ -4,7 +4,9 @@
 #include "boot/boot-private.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 berth_esp_init (BerthEsp *esp, const char *device, guint64 offset)
@@ -16,10 +18,46 @@ berth_esp_init (BerthEsp *esp, const char *device, guint64 offset)
 }
 
 void
+berth_esp_init_dir (BerthEsp *esp, const char *dir)
+{
+  esp->dir = g_strdup (dir);
+  esp->device = g_strdup (dir);
+}
+
+void
 berth_esp_clear (BerthEsp *esp)
 {
   g_clear_pointer (&esp->image, g_free);
   g_clear_pointer (&esp->device, g_free);
+  g_clear_pointer (&esp->dir, g_free);
+}
+
+/* A mounted ESP: the same steps with file operations. vfat has no symlinks or owners; names are
+ * case-insensitive, so an existing EFI/Boot is reused as EFI/BOOT by the kernel's vfat. */
+static gboolean
+dir_install_file (BerthEsp *esp, const char *src, const char *dest, GError **error)
+{
+  g_autofree char *path = g_build_filename (esp->dir, dest, NULL);
+  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (src, &contents, &len, error))
+    return FALSE;
+  berth_autofd fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return berth_throw_errno (error, tmp);
+  for (gsize off = 0; off < len;)
+    {
+      ssize_t n = write (fd, contents + off, len - off);
+      if (n < 0)
+        return berth_throw_errno (error, tmp);
+      off += (gsize)n;
+    }
+  if (fsync (fd) < 0)
+    return berth_throw_errno (error, tmp);
+  if (rename (tmp, path) < 0)
+    return berth_throw_errno (error, path);
+  return TRUE;
 }
 
 /* `::/` + @path: mtools' name for a path on the drive given with -i. */
@@ -41,6 +79,13 @@ esp_exists (BerthEsp *esp, const char *path, GCancellable *cancellable)
 gboolean
 berth_esp_mkdir_p (BerthEsp *esp, const char *dir, GCancellable *cancellable, GError **error)
 {
+  if (esp->dir != NULL)
+    {
+      g_autofree char *path = g_build_filename (esp->dir, dir, NULL);
+      if (g_mkdir_with_parents (path, 0755) < 0)
+        return berth_throw_errno (error, path);
+      return TRUE;
+    }
   g_auto (GStrv) parts = g_strsplit (dir, "/", -1);
   g_autoptr (GString) sofar = g_string_new (NULL);
   for (char **p = parts; *p != NULL; p++)
@@ -65,6 +110,8 @@ berth_esp_install_file (BerthEsp *esp, const char *src, const char *dest, GCance
                         GError **error)
 {
   BERTH_AUTO_PREFIX_ERROR (error, "Writing %s to the ESP", dest);
+  if (esp->dir != NULL)
+    return dir_install_file (esp, src, dest, error);
   g_autofree char *tmp = g_strconcat (dest, ".tmp", NULL);
   g_autofree char *tmp_path = esp_path (tmp);
   g_autofree char *name = g_path_get_basename (dest);
@@ -94,6 +141,13 @@ berth_esp_install_contents (BerthEsp *esp, const char *contents, const char *des
 gboolean
 berth_esp_sync (BerthEsp *esp, GError **error)
 {
+  if (esp->dir != NULL)
+    {
+      berth_autofd dfd = open (esp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0 || syncfs (dfd) < 0)
+        return berth_throw_errno (error, esp->dir);
+      return TRUE;
+    }
   berth_autofd fd = open (esp->device, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return berth_throw_errno (error, esp->device);

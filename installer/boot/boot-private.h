@@ -5,17 +5,21 @@
 
 G_BEGIN_DECLS
 
-/* An ESP opened for mtools: the `-i` argument (DEVICE or DEVICE@@OFFSET). */
+/* An ESP: unmounted, filled through mtools (`-i` DEVICE or DEVICE@@OFFSET), or a mounted one
+ * (@dir set), filled with ordinary file operations. */
 typedef struct
 {
   char *image;
   char *device;
+  char *dir;
 } BerthEsp;
 
 void berth_esp_clear (BerthEsp *esp);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BerthEsp, berth_esp_clear)
 
 void berth_esp_init (BerthEsp *esp, const char *device, guint64 offset);
+/* The ESP mounted at @dir (a caller's /boot/efi). */
+void berth_esp_init_dir (BerthEsp *esp, const char *dir);
 
 /* mmd of @dir (`EFI/systemd`, components separated by `/`) and its parents that are missing. */
 gboolean berth_esp_mkdir_p (BerthEsp *esp, const char *dir, GCancellable *cancellable,
@@ -30,7 +34,8 @@ gboolean berth_esp_install_file (BerthEsp *esp, const char *src, const char *des
 gboolean berth_esp_install_contents (BerthEsp *esp, const char *contents, const char *dest,
                                      GCancellable *cancellable, GError **error);
 
-/* fsync of the device, so what mtools wrote is on the disk before the install reports done. */
+/* fsync of the device (syncfs of a mounted ESP), so what mtools wrote is on the disk before the
+ * install reports done. */
 gboolean berth_esp_sync (BerthEsp *esp, GError **error);
 
 G_END_DECLS

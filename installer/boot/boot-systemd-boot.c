@@ -43,7 +43,8 @@ gboolean
 berth_boot_install_systemd_boot (const BerthBootInstallOptions *options, GCancellable *cancellable,
                                  GError **error)
 {
-  BERTH_AUTO_PREFIX_ERROR (error, "Installing systemd-boot on %s", options->esp_device);
+  const char *where = options->esp_dir != NULL ? options->esp_dir : options->esp_device;
+  BERTH_AUTO_PREFIX_ERROR (error, "Installing systemd-boot on %s", where);
   const BerthEfiArch *efi = berth_efi_arch_lookup (options->arch);
   if (efi == NULL)
     return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
@@ -60,11 +61,14 @@ berth_boot_install_systemd_boot (const BerthBootInstallOptions *options, GCancel
   g_autofree char *driver = find_ext4_driver (options, efi, error);
   if (driver == NULL)
     return FALSE;
-  if (!g_file_test (options->esp_device, G_FILE_TEST_EXISTS))
-    return berth_throw (error, BERTH_ERROR_NOT_FOUND, "%s does not exist", options->esp_device);
+  if (!g_file_test (where, G_FILE_TEST_EXISTS))
+    return berth_throw (error, BERTH_ERROR_NOT_FOUND, "%s does not exist", where);
 
   g_auto (BerthEsp) esp = { 0 };
-  berth_esp_init (&esp, options->esp_device, options->esp_offset);
+  if (options->esp_dir != NULL)
+    berth_esp_init_dir (&esp, options->esp_dir);
+  else
+    berth_esp_init (&esp, options->esp_device, options->esp_offset);
 
   g_autofree char *fallback = g_strdup_printf ("EFI/BOOT/BOOT%s.EFI", efi->efi_upper);
   g_autofree char *in_systemd = g_strdup_printf ("EFI/systemd/%s", sdboot_name);

@@ -55,6 +55,9 @@ typedef struct
    * formatted (mkfs.vfat). */
   const char *esp_device;
   guint64 esp_offset;
+  /* Or the ESP mounted at this directory (a caller's /boot/efi, install --to-filesystem):
+   * written with file operations; esp_device is then ignored. */
+  const char *esp_dir;
   /* The deployed tree, MNT/ostree/deploy/STATEROOT/deploy/CSUM.0: where the image's files are. */
   const char *deployment_root;
   const char *arch; /* "x86_64", "aarch64" */
@@ -62,7 +65,7 @@ typedef struct
   const char *host_root;
 } BerthBootInstallOptions;
 
-/* Installs systemd-boot on the ESP, without mounting it:
+/* Installs systemd-boot on the ESP, without mounting it (or into the mounted @esp_dir):
  *   \EFI\BOOT\BOOT<EFI_UPPER>.EFI and \EFI\systemd\systemd-boot<efi>.efi (from the image),
  *   \EFI\systemd\drivers\ext4_<efi>.efi (so systemd-boot can read the BLS entries on the ext4
  *   XBOOTLDR /boot, DESIGN.md section 5: from the image's refind drivers, else the installing

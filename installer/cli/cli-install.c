@@ -11,6 +11,9 @@
 #include "util/util-json.h"
 
 static gboolean opt_via_loopback;
+static gboolean opt_to_filesystem;
+static char *opt_root_mount_spec;
+static char *opt_boot_mount_spec;
 static char *opt_size;
 static gboolean opt_wipe;
 static char *opt_filesystem;
@@ -108,6 +111,15 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
   GOptionEntry entries[]
     = { { "via-loopback", 0, 0, G_OPTION_ARG_NONE, &opt_via_loopback,
           "TARGET is a disk image file (created sparse when missing)", NULL },
+        { "to-filesystem", 0, 0, G_OPTION_ARG_NONE, &opt_to_filesystem,
+          "TARGET is a mounted root filesystem, with /boot (and the ESP at boot/efi) mounted "
+          "below it if separate",
+          NULL },
+        { "root-mount-spec", 0, 0, G_OPTION_ARG_STRING, &opt_root_mount_spec,
+          "With --to-filesystem: root= (default UUID= of TARGET's filesystem)", "SPEC" },
+        { "boot-mount-spec", 0, 0, G_OPTION_ARG_STRING, &opt_boot_mount_spec,
+          "With --to-filesystem: boot= and /etc/fstab's /boot (default UUID= of TARGET/boot's)",
+          "SPEC" },
         { "size", 0, 0, G_OPTION_ARG_STRING, &opt_size,
           "Size of a new --via-loopback image (default 10G)", "SIZE" },
         { "wipe", 0, 0, G_OPTION_ARG_NONE, &opt_wipe,
@@ -156,6 +168,30 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
   o.image = argv[1];
   o.target = argv[2];
   o.via_loopback = opt_via_loopback;
+  o.to_filesystem = opt_to_filesystem;
+  o.root_mount_spec = opt_root_mount_spec;
+  o.boot_mount_spec = opt_boot_mount_spec;
+  if (opt_to_filesystem)
+    {
+      const char *conflict = opt_via_loopback ? "--via-loopback"
+                             : opt_wipe       ? "--wipe"
+                             : opt_size       ? "--size"
+                             : opt_filesystem ? "--filesystem"
+                             : opt_root_size  ? "--root-size"
+                             : opt_boot_size  ? "--boot-size"
+                                              : NULL;
+      if (conflict != NULL)
+        {
+          g_autofree char *msg
+            = g_strdup_printf ("%s does not go with --to-filesystem, which installs into "
+                               "filesystems the caller made and mounted",
+                               conflict);
+          return berth_cli_usage (cmd, msg);
+        }
+    }
+  else if (opt_root_mount_spec != NULL || opt_boot_mount_spec != NULL)
+    return berth_cli_usage (cmd, "--root-mount-spec and --boot-mount-spec go with "
+                                 "--to-filesystem");
   o.wipe = opt_wipe;
   o.stateroot = opt_stateroot;
   o.target_imgref = opt_target_imgref;
@@ -187,7 +223,7 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
       o.root_ssh_authorized_keys = keys;
     }
   if (!opt_dry_run && geteuid () != 0)
-    return berth_cli_usage (cmd, "needs root (it partitions TARGET); --dry-run does not");
+    return berth_cli_usage (cmd, "needs root (it writes to TARGET); --dry-run does not");
 
   g_autoptr (BerthInstallPlan) plan = berth_install_plan_new (&o, NULL, &error);
   if (plan == NULL)

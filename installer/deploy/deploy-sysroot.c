@@ -2,9 +2,12 @@
  * to it (the stateroot's /var, /etc/fstab, the root SSH drop-in). */
 #include "deploy/deploy.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 gboolean
 berth_deploy_init_sysroot (const char *mnt, const char *stateroot, OstreeSysroot **out_sysroot,
@@ -187,6 +190,89 @@ write_ssh_dropin (const char *deployment_path, const char *keys, GError **error)
   return g_file_set_contents_full (path, content, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
+/* libostree 2022.7 prints "note: Deploying commit X which contains content in /var/Y that will
+ * be ignored." to stderr (fprintf) for every top-level /var entry. berth seeds the stateroot's
+ * /var from the image itself (seed_var), so these notes would mislead: while libostree
+ * deploys, stderr goes through a pipe whose reader drops them and passes every other line. */
+typedef struct
+{
+  int saved; /* the real stderr */
+  int read_fd;
+  GThread *reader;
+} StderrFilter;
+
+static gboolean
+is_var_note (const char *line)
+{
+  return g_str_has_prefix (line, "note: Deploying commit ") && strstr (line, " in /var/") != NULL
+         && strstr (line, " that will be ignored.") != NULL;
+}
+
+static gpointer
+stderr_filter_thread (gpointer data)
+{
+  StderrFilter *f = data;
+  g_autoptr (GString) line = g_string_new (NULL);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read (f->read_fd, buf, sizeof buf)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        break;
+      for (ssize_t i = 0; i < n; i++)
+        {
+          g_string_append_c (line, buf[i]);
+          if (buf[i] != '\n')
+            continue;
+          if (!is_var_note (line->str))
+            (void)!write (f->saved, line->str, line->len);
+          g_string_truncate (line, 0);
+        }
+    }
+  if (line->len > 0 && !is_var_note (line->str))
+    (void)!write (f->saved, line->str, line->len);
+  return NULL;
+}
+
+static void
+stderr_filter_start (StderrFilter *f)
+{
+  int p[2];
+  f->saved = -1;
+  f->reader = NULL;
+  fflush (stderr);
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return;
+  f->saved = fcntl (STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (f->saved < 0 || dup2 (p[1], STDERR_FILENO) < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      if (f->saved >= 0)
+        close (f->saved);
+      f->saved = -1;
+      return;
+    }
+  close (p[1]);
+  f->read_fd = p[0];
+  f->reader = g_thread_new ("stderr-filter", stderr_filter_thread, f);
+}
+
+static void
+stderr_filter_stop (StderrFilter *f)
+{
+  if (f->saved < 0)
+    return;
+  fflush (stderr);
+  /* the pipe's last write end goes: the reader sees the end, forwards the rest, and stops */
+  (void)dup2 (f->saved, STDERR_FILENO);
+  g_thread_join (f->reader);
+  close (f->read_fd);
+  close (f->saved);
+}
+
 gboolean
 berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
                     BerthDeployResult **out_result, GCancellable *cancellable, GError **error)
@@ -212,16 +298,21 @@ berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
   OstreeSysrootDeployTreeOpts opts = { 0 };
   opts.override_kernel_argv = kargs;
   g_autoptr (OstreeDeployment) deployment = NULL;
-  if (!ostree_sysroot_deploy_tree_with_options (
+  /* the notes come from the deploy and from writing the deployment (its /var check) */
+  StderrFilter filter;
+  stderr_filter_start (&filter);
+  gboolean deployed
+    = ostree_sysroot_deploy_tree_with_options (
         sysroot, options->stateroot, options->merge_commit, origin,
-        /* provided_merge_deployment= */ NULL, &opts, &deployment, cancellable, error))
-    return FALSE;
-  /* writes the BLS entry and swaps the boot links; the cleanup it runs prunes only objects no
-   * ref reaches (the import's blob and image refs keep the image) */
-  if (!ostree_sysroot_simple_write_deployment (sysroot, options->stateroot, deployment,
-                                               /* merge_deployment= */ NULL,
-                                               OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE,
-                                               cancellable, error))
+        /* provided_merge_deployment= */ NULL, &opts, &deployment, cancellable, error)
+      /* writes the BLS entry and swaps the boot links; the cleanup it runs prunes only objects
+       * no ref reaches (the import's blob and image refs keep the image) */
+      && ostree_sysroot_simple_write_deployment (sysroot, options->stateroot, deployment,
+                                                 /* merge_deployment= */ NULL,
+                                                 OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE,
+                                                 cancellable, error);
+  stderr_filter_stop (&filter);
+  if (!deployed)
     return FALSE;
 
   g_autoptr (GFile) sysroot_file = g_object_ref (ostree_sysroot_get_path (sysroot));
@@ -233,12 +324,12 @@ berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
   if (!seed_var (repo, options->merge_commit, var, cancellable, error))
     return FALSE;
 
-  if (options->boot_uuid != NULL)
+  if (options->boot_mount_spec != NULL)
     {
       g_autofree char *fstab = g_build_filename (deployment_path, "etc/fstab", NULL);
       /* fsck pass 2: checked after the root filesystem (fstab(5)) */
       g_autofree char *line
-        = g_strdup_printf ("UUID=%s /boot %s defaults 1 2", options->boot_uuid,
+        = g_strdup_printf ("%s /boot %s defaults 1 2", options->boot_mount_spec,
                            options->boot_fstype != NULL ? options->boot_fstype : "ext4");
       if (!append_line (fstab, line, error))
         return FALSE;

@@ -42,8 +42,9 @@ typedef struct
   /* The origin's `container-image-reference`, e.g.
    * `ostree-unverified-registry:quay.io/x/y:tag` (DESIGN.md section 3). Required. */
   const char *origin_imgref;
-  /* The /boot filesystem's UUID for the deployment's /etc/fstab; NULL: no line. */
-  const char *boot_uuid;
+  /* The /boot filesystem for the deployment's /etc/fstab ("UUID=..."); NULL: no line (/boot
+   * is a directory of the root filesystem). */
+  const char *boot_mount_spec;
   const char *boot_fstype; /* NULL: "ext4" */
   /* authorized_keys content for root, injected with a tmpfiles.d drop-in; NULL: none. */
   const char *root_ssh_authorized_keys;

@@ -12,6 +12,26 @@ gboolean berth_disk_is_partition (dev_t dev);
 /* The device numbers of @disk's partitions known to the kernel (from sysfs). */
 GArray *berth_disk_partition_devnums (dev_t disk);
 
+/* The whole disk a partition belongs to (its parent in sysfs); @dev itself for a whole disk or
+ * a device sysfs does not know. */
+dev_t berth_disk_whole_disk_of (dev_t dev);
+
+/* One line of /proc/self/mountinfo: the device number (field 3), the mount point (field 5,
+ * octal-escaped), and the filesystem type and source after " - ". */
+typedef struct
+{
+  dev_t dev;
+  char *mountpoint;
+  char *fstype;
+  char *source;
+} BerthMountEntry;
+
+/* The mount table in order (later entries are on top), a GArray of BerthMountEntry. */
+GArray *berth_disk_read_mountinfo (GError **error);
+/* The block device a mount is on: its st_dev, or for filesystems with anonymous device numbers
+ * (btrfs, major 0) the rdev of its source node. 0 when not block-backed. */
+dev_t berth_disk_mount_block_dev (const BerthMountEntry *e);
+
 /* Erases every signature libblkid finds on the device open (for writing) on @fd. */
 gboolean berth_disk_wipe_signatures (int fd, const char *device, GError **error);
 

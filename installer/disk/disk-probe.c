@@ -49,8 +49,8 @@ berth_disk_is_partition (dev_t dev)
 
 /* The whole disk a partition belongs to (the parent directory in sysfs); @dev itself when it
  * is a whole disk or unknown to sysfs. */
-static dev_t
-whole_disk_of (dev_t dev)
+dev_t
+berth_disk_whole_disk_of (dev_t dev)
 {
   if (!berth_disk_is_partition (dev))
     return dev;
@@ -84,29 +84,21 @@ berth_disk_partition_devnums (dev_t disk)
   return out;
 }
 
-/* One line of /proc/self/mountinfo: the device number (field 3), the mount point (field 5,
- * octal-escaped) and the source after " - fstype ". */
-typedef struct
-{
-  dev_t dev;
-  char *mountpoint;
-  char *source;
-} MountEntry;
-
 static void
-mount_entry_clear (MountEntry *e)
+mount_entry_clear (BerthMountEntry *e)
 {
   g_free (e->mountpoint);
+  g_free (e->fstype);
   g_free (e->source);
 }
 
-static GArray *
-read_mountinfo (GError **error)
+GArray *
+berth_disk_read_mountinfo (GError **error)
 {
   g_autofree char *contents = NULL;
   if (!g_file_get_contents ("/proc/self/mountinfo", &contents, NULL, error))
     return NULL;
-  GArray *out = g_array_new (FALSE, TRUE, sizeof (MountEntry));
+  GArray *out = g_array_new (FALSE, TRUE, sizeof (BerthMountEntry));
   g_array_set_clear_func (out, (GDestroyNotify)mount_entry_clear);
   g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
   for (char **l = lines; *l != NULL; l++)
@@ -115,13 +107,14 @@ read_mountinfo (GError **error)
       guint n = g_strv_length (f);
       if (n < 7)
         continue;
-      MountEntry e = { 0 };
+      BerthMountEntry e = { 0 };
       if (!parse_devnum (f[2], &e.dev))
         continue;
       e.mountpoint = g_strcompress (f[4]);
       for (guint i = 6; i + 2 < n; i++)
         if (strcmp (f[i], "-") == 0)
           {
+            e.fstype = g_strcompress (f[i + 1]);
             e.source = g_strcompress (f[i + 2]);
             break;
           }
@@ -132,8 +125,8 @@ read_mountinfo (GError **error)
 
 /* The block device a mount is on: its st_dev, or for filesystems with anonymous device
  * numbers (btrfs, major 0) the rdev of its source node. 0 when not block-backed. */
-static dev_t
-mount_block_dev (const MountEntry *e)
+dev_t
+berth_disk_mount_block_dev (const BerthMountEntry *e)
 {
   if (major (e->dev) != 0)
     return e->dev;
@@ -167,7 +160,7 @@ add_system_disk (GArray *mounts, GPtrArray *uses_out, dev_t target, const char *
   const char *source = NULL;
   for (guint i = 0; i < mounts->len; i++)
     {
-      MountEntry *e = &g_array_index (mounts, MountEntry, i);
+      BerthMountEntry *e = &g_array_index (mounts, BerthMountEntry, i);
       if (e->dev == dev && strcmp (e->mountpoint, path) == 0)
         source = e->source;
     }
@@ -185,7 +178,7 @@ add_system_disk (GArray *mounts, GPtrArray *uses_out, dev_t target, const char *
   for (guint i = 0; i < todo->len && i < 64; i++)
     {
       dev_t d = g_array_index (todo, dev_t, i);
-      if (whole_disk_of (d) == target)
+      if (berth_disk_whole_disk_of (d) == target)
         {
           g_ptr_array_add (uses_out, g_strdup_printf ("%s on %s", path, source ? source : "it"));
           return;
@@ -273,7 +266,7 @@ berth_disk_probe (const char *path, BerthDiskInfo **out_info, GError **error)
   info->signatures = (char **)g_ptr_array_free (g_steal_pointer (&sigs), FALSE);
 
   /* Mounted: the disk or any of its partitions, by device number. */
-  g_autoptr (GArray) mounts = read_mountinfo (error);
+  g_autoptr (GArray) mounts = berth_disk_read_mountinfo (error);
   if (mounts == NULL)
     return FALSE;
   g_autoptr (GArray) devs = berth_disk_partition_devnums (info->devnum);
@@ -281,8 +274,8 @@ berth_disk_probe (const char *path, BerthDiskInfo **out_info, GError **error)
   g_autoptr (GPtrArray) mounted = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < mounts->len; i++)
     {
-      MountEntry *e = &g_array_index (mounts, MountEntry, i);
-      dev_t d = mount_block_dev (e);
+      BerthMountEntry *e = &g_array_index (mounts, BerthMountEntry, i);
+      dev_t d = berth_disk_mount_block_dev (e);
       if (d != 0 && devnum_in (devs, d))
         g_ptr_array_add (mounted,
                          g_strdup_printf ("%s on %s", e->source ? e->source : "?", e->mountpoint));

@@ -187,6 +187,34 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDiskFound, berth_disk_found_free)
  * /boot partitions by type. BERTH_ERROR_NOT_FOUND when they are not there. */
 gboolean berth_disk_open_installed (const char *device, BerthDiskFound **out_found, GError **error);
 
+/* ---- filesystems the caller mounted (install --to-filesystem) ------------------------------ */
+
+typedef struct
+{
+  char *path;      /* the mount point, as given */
+  char *source;    /* its block device node, "/dev/loop3p3" */
+  char *fstype;    /* "xfs", "ext4", "vfat" */
+  char *fs_uuid;   /* as blkid reports it; NULL when the filesystem has none */
+  char *disk;      /* the whole disk's node when source is a partition, else NULL */
+  guint partno;    /* source's partition number, 0 when it is not a partition */
+  char *part_type; /* the partition's type: a GPT GUID in lower case, or "0x83" for MBR; NULL
+                      when unknown */
+} BerthDiskMountInfo;
+
+void berth_disk_mount_info_free (BerthDiskMountInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDiskMountInfo, berth_disk_mount_info_free)
+
+/* What is mounted exactly at @path (the mount on top): NOT_FOUND when @path is not a mount
+ * point, INVALID_ARGUMENT when the mount is not on a block device (tmpfs, overlay, nfs). */
+gboolean berth_disk_mount_info (const char *path, BerthDiskMountInfo **out_info, GError **error);
+
+/* The node of the first partition of type @type_guid on the whole disk @disk; NOT_FOUND. */
+gboolean berth_disk_find_partition (const char *disk, const char *type_guid, char **out_node,
+                                    GError **error);
+
+/* The mount points of the block device @node (empty when it is not mounted). */
+char **berth_disk_mounted_at (const char *node, GError **error);
+
 /* Mounts @source trying the filesystems berth makes (xfs, ext4, btrfs). */
 gboolean berth_disk_mount_any (const char *source, const char *target, unsigned long flags,
                                GError **error);

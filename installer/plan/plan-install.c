@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 
 #include "deploy/deploy.h"
@@ -21,6 +22,7 @@ struct BerthInstallPlan
   /* options, owned copies */
   char *target;
   gboolean via_loopback;
+  gboolean to_filesystem;
   guint64 loopback_size;
   gboolean wipe;
   char *stateroot;
@@ -39,7 +41,17 @@ struct BerthInstallPlan
   gboolean labelled_bootable;
   BerthDiskInfo *disk; /* NULL for a loopback file not attached yet */
   guint64 disk_size;
-  BerthDiskLayout *layout;
+  BerthDiskLayout *layout; /* NULL with --to-filesystem */
+  /* what root= and boot= say, and the filesystems (from the layout, or the caller's mounts) */
+  char *root_spec;
+  char *boot_spec; /* NULL: /boot is a directory of the root filesystem */
+  char *root_fstype;
+  char *boot_fstype;
+  /* --to-filesystem: the caller's mounts; the ESP mounted (esp_dir) or found by type */
+  BerthDiskMountInfo *fs_root;
+  BerthDiskMountInfo *fs_boot; /* NULL: /boot is not a separate mount */
+  BerthDiskMountInfo *fs_esp;  /* NULL: not mounted */
+  char *esp_node;
   GPtrArray *warnings;
   gboolean fs_warning_added;
 
@@ -64,6 +76,14 @@ berth_install_plan_free (BerthInstallPlan *plan)
   g_free (plan->origin_imgref);
   g_clear_pointer (&plan->disk, berth_disk_info_free);
   g_clear_pointer (&plan->layout, berth_disk_layout_free);
+  g_free (plan->root_spec);
+  g_free (plan->boot_spec);
+  g_free (plan->root_fstype);
+  g_free (plan->boot_fstype);
+  g_clear_pointer (&plan->fs_root, berth_disk_mount_info_free);
+  g_clear_pointer (&plan->fs_boot, berth_disk_mount_info_free);
+  g_clear_pointer (&plan->fs_esp, berth_disk_mount_info_free);
+  g_free (plan->esp_node);
   g_clear_pointer (&plan->warnings, g_ptr_array_unref);
   g_clear_pointer (&plan->kargs, berth_kargs_free);
   g_free (plan);
@@ -73,6 +93,210 @@ const BerthKargs *
 berth_install_plan_get_kargs (const BerthInstallPlan *plan)
 {
   return plan->kargs;
+}
+
+/* ---- --to-filesystem ---------------------------------------------------------------------- */
+
+/* What may be in a filesystem berth installs into (bootc's to-filesystem rule): the mount
+ * points of what the caller mounted below, and mkfs's lost+found. */
+static gboolean
+dir_is_empty_but (const char *dir, const char *const *allowed, GError **error)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return berth_throw_errno (error, dir);
+  g_autoptr (GPtrArray) found = g_ptr_array_new ();
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (!g_strv_contains (allowed, name) && found->len < 6)
+      g_ptr_array_add (found, g_strdup (name));
+  if (found->len == 0)
+    return TRUE;
+  g_ptr_array_set_free_func (found, g_free);
+  g_ptr_array_add (found, NULL);
+  g_autofree char *list = g_strjoinv (", ", (char **)found->pdata);
+  return berth_throw (error, BERTH_ERROR_REFUSED,
+                      "Refusing %s: it is not empty (found: %s%s); --to-filesystem installs into "
+                      "a freshly made filesystem (only lost+found and the mount points of /boot "
+                      "and the ESP may be there)",
+                      dir, list, found->len > 6 ? ", ..." : "");
+}
+
+/* A mount below @root (boot, boot/efi, efi); NULL without error when @rel is not a mount point
+ * (or does not exist). */
+static gboolean
+mount_below (const char *root, const char *rel, BerthDiskMountInfo **out, GError **error)
+{
+  g_autofree char *path = g_build_filename (root, rel, NULL);
+  g_autoptr (GError) local_error = NULL;
+  *out = NULL;
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  if (berth_disk_mount_info (path, out, &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_NOT_FOUND))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+static char *
+spec_of (const BerthDiskMountInfo *m, const char *option, GError **error)
+{
+  if (m->fs_uuid == NULL)
+    return (berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                         "%s (%s on %s) has no filesystem UUID to name it by; give %s", m->path,
+                         m->fstype, m->source, option),
+            NULL);
+  return g_strdup_printf ("UUID=%s", m->fs_uuid);
+}
+
+/* Where the bootloader goes, and whether it can read /boot there. */
+static gboolean
+plan_filesystem_esp (BerthInstallPlan *plan, GError **error)
+{
+  const char *dir = plan->target;
+  if (!mount_below (dir, "boot/efi", &plan->fs_esp, error))
+    return FALSE;
+  if (plan->fs_esp == NULL && !mount_below (dir, "efi", &plan->fs_esp, error))
+    return FALSE;
+  if (plan->fs_esp != NULL && g_strcmp0 (plan->fs_esp->fstype, "vfat") != 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED, "%s is %s, not an EFI system partition (vfat)",
+                        plan->fs_esp->path, plan->fs_esp->fstype);
+  const char *esp_disk = NULL;
+  if (plan->fs_esp != NULL)
+    esp_disk = plan->fs_esp->disk;
+  else
+    {
+      /* not mounted: on the disk of /boot (or of the root), by type, written unmounted */
+      const BerthDiskMountInfo *m = plan->fs_boot != NULL ? plan->fs_boot : plan->fs_root;
+      g_autoptr (GError) local_error = NULL;
+      if (m->disk == NULL
+          || !berth_disk_find_partition (m->disk, BERTH_DISK_TYPE_ESP, &plan->esp_node,
+                                         &local_error))
+        return berth_throw (error, BERTH_ERROR_REFUSED,
+                            "No EFI system partition for the bootloader: none is mounted at "
+                            "%s/boot/efi and %s has no partition of type %s. Mount the ESP "
+                            "there, or give --bootloader none to write only the BLS entries",
+                            dir, m->disk != NULL ? m->disk : m->source, BERTH_DISK_TYPE_ESP);
+      g_auto (GStrv) at = berth_disk_mounted_at (plan->esp_node, error);
+      if (at == NULL)
+        return FALSE;
+      if (at[0] != NULL)
+        return berth_throw (error, BERTH_ERROR_REFUSED,
+                            "The EFI system partition %s is mounted on %s: mount it at %s/boot/efi "
+                            "instead, or unmount it (berth writes an unmounted ESP directly)",
+                            plan->esp_node, at[0], dir);
+      esp_disk = m->disk;
+    }
+
+  /* systemd-boot finds the BLS entries on an XBOOTLDR partition of the ESP's disk, through
+   * the ext4 EFI driver (DESIGN.md section 5); auto may still resolve to it. */
+  const char *fix = "or give --bootloader none and bring your own bootloader";
+  if (plan->fs_boot == NULL)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "systemd-boot reads the BLS entries from their own /boot partition, but "
+                        "%s/boot is not a mount point: make /boot an ext4 partition of type "
+                        "XBOOTLDR (%s) and mount it there, %s",
+                        dir, BERTH_DISK_TYPE_XBOOTLDR, fix);
+  if (g_strcmp0 (plan->fs_boot->fstype, "ext4") != 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "systemd-boot reads /boot through an ext4 EFI driver, but %s is %s: "
+                        "make it ext4, %s",
+                        plan->fs_boot->path, plan->fs_boot->fstype, fix);
+  if (g_strcmp0 (plan->fs_boot->part_type, BERTH_DISK_TYPE_XBOOTLDR) != 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "systemd-boot finds /boot by its partition type, but %s (%s) has type %s: "
+                        "set it to XBOOTLDR (sfdisk --part-type %s %u %s), %s",
+                        plan->fs_boot->path, plan->fs_boot->source,
+                        plan->fs_boot->part_type ? plan->fs_boot->part_type : "unknown",
+                        plan->fs_boot->disk ? plan->fs_boot->disk : "DISK", plan->fs_boot->partno,
+                        BERTH_DISK_TYPE_XBOOTLDR, fix);
+  if (esp_disk == NULL || g_strcmp0 (esp_disk, plan->fs_boot->disk) != 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "systemd-boot looks for /boot on the disk it was started from, but the "
+                        "ESP is on %s and /boot on %s: put both on one disk, %s",
+                        esp_disk ? esp_disk : "an unknown disk", plan->fs_boot->disk, fix);
+  return TRUE;
+}
+
+static gboolean
+plan_filesystem_target (BerthInstallPlan *plan, const BerthInstallOptions *options, GError **error)
+{
+  const char *dir = plan->target;
+  struct stat st, rootst;
+  if (stat (dir, &st) < 0)
+    return berth_throw_errno (error, dir);
+  if (!S_ISDIR (st.st_mode))
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "--to-filesystem %s: not a directory (give the directory where the new "
+                        "root filesystem is mounted)",
+                        dir);
+  if (stat ("/", &rootst) == 0 && st.st_dev == rootst.st_dev && st.st_ino == rootst.st_ino)
+    return berth_throw (error, BERTH_ERROR_REFUSED, "Refusing %s: it is the running system's root",
+                        dir);
+  g_autoptr (GError) local_error = NULL;
+  if (!berth_disk_mount_info (dir, &plan->fs_root, &local_error))
+    {
+      if (g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_NOT_FOUND))
+        return berth_throw (error, BERTH_ERROR_REFUSED,
+                            "--to-filesystem %s is not a mount point: mount the new root "
+                            "filesystem there (and /boot, and the ESP at boot/efi, if "
+                            "separate) first",
+                            dir);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!mount_below (dir, "boot", &plan->fs_boot, error))
+    return FALSE;
+  if (plan->fs_boot != NULL && g_strcmp0 (plan->fs_boot->fstype, "vfat") == 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "%s is vfat: ostree's /boot needs symlinks (DESIGN: libostree 2022.7 "
+                        "swaps a loader symlink); make /boot ext4 or xfs and mount the ESP at "
+                        "boot/efi",
+                        plan->fs_boot->path);
+
+  const char *const root_allowed[] = { "lost+found", "boot", "efi", NULL };
+  const char *const boot_allowed[] = { "lost+found", "efi", NULL };
+  g_autofree char *boot_dir = g_build_filename (dir, "boot", NULL);
+  if (!dir_is_empty_but (dir, root_allowed, error)
+      || (g_file_test (boot_dir, G_FILE_TEST_IS_DIR)
+          && !dir_is_empty_but (boot_dir, boot_allowed, error)))
+    return FALSE;
+
+  plan->root_fstype = g_strdup (plan->fs_root->fstype);
+  plan->root_spec = options->root_mount_spec ? g_strdup (options->root_mount_spec)
+                                             : spec_of (plan->fs_root, "--root-mount-spec", error);
+  if (plan->root_spec == NULL)
+    return FALSE;
+  if (plan->fs_boot != NULL)
+    {
+      plan->boot_fstype = g_strdup (plan->fs_boot->fstype);
+      plan->boot_spec = options->boot_mount_spec
+                          ? g_strdup (options->boot_mount_spec)
+                          : spec_of (plan->fs_boot, "--boot-mount-spec", error);
+      if (plan->boot_spec == NULL)
+        return FALSE;
+    }
+  else if (options->boot_mount_spec != NULL)
+    plan->boot_spec = g_strdup (options->boot_mount_spec);
+
+  struct statvfs vfs;
+  if (statvfs (dir, &vfs) < 0)
+    return berth_throw_errno (error, dir);
+  plan->disk_size = (guint64)vfs.f_blocks * vfs.f_frsize;
+  guint64 avail = (guint64)vfs.f_bavail * vfs.f_frsize;
+  if (avail < plan->image_size)
+    {
+      g_autofree char *need = g_format_size (plan->image_size);
+      g_autofree char *have = g_format_size (avail);
+      return berth_throw (error, BERTH_ERROR_DISK_TOO_SMALL,
+                          "%s has %s free; the image needs about %s installed", dir, have, need);
+    }
+
+  if (plan->bootloader != BERTH_BOOTLOADER_NONE && !plan_filesystem_esp (plan, error))
+    return FALSE;
+  return TRUE;
 }
 
 static char *
@@ -91,6 +315,7 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
   g_autoptr (BerthInstallPlan) plan = g_new0 (BerthInstallPlan, 1);
   plan->target = g_strdup (options->target);
   plan->via_loopback = options->via_loopback;
+  plan->to_filesystem = options->to_filesystem;
   plan->loopback_size = options->loopback_size ? options->loopback_size : DEFAULT_LOOPBACK_SIZE;
   plan->wipe = options->wipe;
   plan->stateroot = g_strdup (options->stateroot ? options->stateroot : "default");
@@ -158,6 +383,12 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
             NULL);
 
   /* The target. */
+  if (plan->to_filesystem)
+    {
+      if (!plan_filesystem_target (plan, options, error))
+        return NULL;
+      return g_steal_pointer (&plan);
+    }
   if (plan->via_loopback)
     {
       struct stat st;
@@ -200,19 +431,40 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
   plan->layout = berth_disk_layout_new (&lopts, error);
   if (plan->layout == NULL)
     return NULL;
+  const BerthDiskPartition *root = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT);
+  const BerthDiskPartition *boot = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BOOT);
+  plan->root_spec = g_strdup_printf ("UUID=%s", root->fs_uuid);
+  plan->boot_spec = g_strdup_printf ("UUID=%s", boot->fs_uuid);
+  plan->root_fstype = g_strdup (berth_disk_fs_to_string (root->fs));
+  plan->boot_fstype = g_strdup (berth_disk_fs_to_string (boot->fs));
   return g_steal_pointer (&plan);
 }
 
-static const char *
-root_uuid (const BerthInstallPlan *plan)
+static void
+describe_mount (GString *s, const char *what, const BerthDiskMountInfo *m)
 {
-  return berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT)->fs_uuid;
+  g_string_append_printf (s, "%-12s%s: %s on %s", what, m->path, m->fstype, m->source);
+  if (m->fs_uuid != NULL)
+    g_string_append_printf (s, ", UUID %s", m->fs_uuid);
+  if (m->part_type != NULL)
+    g_string_append_printf (s, ", partition %u of %s, type %s", m->partno, m->disk, m->part_type);
+  g_string_append_c (s, '\n');
 }
 
-static const char *
-boot_uuid (const BerthInstallPlan *plan)
+static json_t *
+mount_to_json (const BerthDiskMountInfo *m)
 {
-  return berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BOOT)->fs_uuid;
+  if (m == NULL)
+    return json_null ();
+  json_t *j = json_object ();
+  json_object_set_new (j, "path", json_string (m->path));
+  json_object_set_new (j, "source", json_string (m->source));
+  json_object_set_new (j, "filesystem", json_string (m->fstype));
+  json_object_set_new (j, "filesystemUuid", m->fs_uuid ? json_string (m->fs_uuid) : json_null ());
+  json_object_set_new (j, "disk", m->disk ? json_string (m->disk) : json_null ());
+  json_object_set_new (j, "partitionType",
+                       m->part_type ? json_string (m->part_type) : json_null ());
+  return j;
 }
 
 char *
@@ -226,11 +478,29 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
                           plan->image_name, image->manifest_digest, image->manifest->layers->len,
                           image_size);
   g_string_append_printf (s, "Updates:    %s\n", plan->origin_imgref);
-  g_string_append_printf (s, "Target:     %s%s (%s)%s\n", plan->target,
-                          plan->via_loopback ? " (disk image file, via loopback)" : "", disk_size,
-                          plan->wipe ? ", wiped" : "");
-  g_autofree char *layout = berth_disk_layout_describe (plan->layout);
-  g_string_append_printf (s, "Partitions:\n%s", layout);
+  if (plan->to_filesystem)
+    {
+      g_string_append_printf (s, "Target:     %s (mounted filesystems, %s)\n", plan->target,
+                              disk_size);
+      describe_mount (s, "Root:", plan->fs_root);
+      if (plan->fs_boot != NULL)
+        describe_mount (s, "/boot:", plan->fs_boot);
+      else
+        g_string_append (s, "/boot:      a directory of the root filesystem\n");
+      if (plan->fs_esp != NULL)
+        describe_mount (s, "ESP:", plan->fs_esp);
+      else if (plan->esp_node != NULL)
+        g_string_append_printf (s, "ESP:        %s (not mounted; written with mtools)\n",
+                                plan->esp_node);
+    }
+  else
+    {
+      g_string_append_printf (s, "Target:     %s%s (%s)%s\n", plan->target,
+                              plan->via_loopback ? " (disk image file, via loopback)" : "",
+                              disk_size, plan->wipe ? ", wiped" : "");
+      g_autofree char *layout = berth_disk_layout_describe (plan->layout);
+      g_string_append_printf (s, "Partitions:\n%s", layout);
+    }
   g_string_append_printf (s, "Stateroot:  %s\n", plan->stateroot);
   g_string_append_printf (s, "Bootloader: %s\n", berth_bootloader_to_string (plan->bootloader));
   if (plan->kargs != NULL)
@@ -246,12 +516,13 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
     }
   else
     {
-      g_string_append_printf (s,
-                              "Kernel arguments (bootc's order):\n  root=UUID=%s  (berth)\n  rw  "
-                              "(berth)\n  boot=UUID=%s  (berth)\n"
-                              "  then the image's /usr/lib/bootc/install/*.toml kargs and "
-                              "/usr/lib/bootc/kargs.d/*.toml, read after the pull\n",
-                              root_uuid (plan), boot_uuid (plan));
+      g_string_append_printf (
+        s, "Kernel arguments (bootc's order):\n  root=%s  (berth)\n  rw  (berth)\n",
+        plan->root_spec);
+      if (plan->boot_spec != NULL)
+        g_string_append_printf (s, "  boot=%s  (berth)\n", plan->boot_spec);
+      g_string_append (s, "  then the image's /usr/lib/bootc/install/*.toml kargs and "
+                          "/usr/lib/bootc/kargs.d/*.toml, read after the pull\n");
       for (char **k = plan->cli_karg_deletes; k && *k; k++)
         g_string_append_printf (s, "  minus %s  (command line, --karg-delete)\n", *k);
       for (char **k = plan->cli_kargs; k && *k; k++)
@@ -279,12 +550,23 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
   json_t *t = json_object ();
   json_object_set_new (t, "path", json_string (plan->target));
   json_object_set_new (t, "viaLoopback", json_boolean (plan->via_loopback));
+  json_object_set_new (t, "toFilesystem", json_boolean (plan->to_filesystem));
   json_object_set_new (t, "size", json_integer ((json_int_t)plan->disk_size));
   json_object_set_new (t, "wipe", json_boolean (plan->wipe));
   json_object_set_new (o, "target", t);
+  if (plan->to_filesystem)
+    {
+      json_object_set_new (t, "root", mount_to_json (plan->fs_root));
+      json_object_set_new (t, "boot", mount_to_json (plan->fs_boot));
+      json_object_set_new (t, "esp",
+                           plan->fs_esp     ? mount_to_json (plan->fs_esp)
+                           : plan->esp_node ? json_string (plan->esp_node)
+                                            : json_null ());
+    }
   json_t *parts = json_array ();
-  json_object_set_new (o, "diskGuid", json_string (plan->layout->disk_guid));
-  for (guint i = 0; i < plan->layout->n_partitions; i++)
+  json_object_set_new (o, "diskGuid",
+                       plan->layout ? json_string (plan->layout->disk_guid) : json_null ());
+  for (guint i = 0; plan->layout != NULL && i < plan->layout->n_partitions; i++)
     {
       const BerthDiskPartition *p = &plan->layout->partitions[i];
       json_t *j = json_object ();
@@ -319,12 +601,15 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
     }
   else
     {
-      g_autofree char *root = g_strdup_printf ("root=UUID=%s", root_uuid (plan));
-      g_autofree char *boot = g_strdup_printf ("boot=UUID=%s", boot_uuid (plan));
+      g_autofree char *root = g_strdup_printf ("root=%s", plan->root_spec);
       json_array_append_new (k, json_string (root));
       json_array_append_new (k, json_string ("rw"));
-      json_array_append_new (k, json_string (boot));
-      for (guint i = 0; i < 3; i++)
+      if (plan->boot_spec != NULL)
+        {
+          g_autofree char *boot = g_strdup_printf ("boot=%s", plan->boot_spec);
+          json_array_append_new (k, json_string (boot));
+        }
+      for (size_t i = json_array_size (from); i < json_array_size (k); i++)
         json_array_append_new (from, json_string ("berth"));
       for (char **a = plan->cli_kargs; a && *a; a++)
         {
@@ -381,7 +666,27 @@ typedef struct
   gboolean root_mounted;
   gboolean boot_mounted;
   gboolean bootloader_written;
+  gboolean fs_written; /* --to-filesystem: berth wrote into the caller's filesystems */
+  gboolean boot_dir_made;
 } Apply;
+
+/* What a failed --to-filesystem install removes: everything it wrote, which is everything in
+ * the root and /boot but what the plan allowed to be there before (they were checked empty). */
+static void
+remove_written (const char *dir, const char *const *keep)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      if (g_strv_contains (keep, name))
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr (GError) e = NULL;
+      if (!berth_spawn_simple (&e, "rm", "-rf", "--one-file-system", "--", path, NULL))
+        g_debug ("removing %s after a failure: %s", path, e->message);
+    }
+}
 
 static void
 step (BerthInstallProgressFunc progress, gpointer user_data, const char *name, const char *msg)
@@ -394,6 +699,22 @@ step (BerthInstallProgressFunc progress, gpointer user_data, const char *name, c
 static void
 apply_cleanup (Apply *a, gboolean failed)
 {
+  if (failed && a->fs_written && !a->bootloader_written && !a->plan->preserve_on_error)
+    {
+      g_autofree char *boot = g_build_filename (a->mnt, "boot", NULL);
+      const char *const keep_boot[] = { "lost+found", "efi", NULL };
+      const char *const keep_root[] = { "lost+found", "boot", "efi", NULL };
+      remove_written (boot, keep_boot);
+      remove_written (a->mnt, keep_root);
+      if (a->boot_dir_made)
+        (void)rmdir (boot);
+      (void)berth_disk_syncfs (a->mnt, NULL);
+    }
+  if (a->plan->to_filesystem)
+    {
+      g_free (a->mnt);
+      return;
+    }
   if (a->boot_mounted)
     {
       g_autofree char *boot = g_build_filename (a->mnt, "boot", NULL);
@@ -505,23 +826,24 @@ build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
   /* bootc reads the root filesystem type before partitioning, since it runs inside the image;
    * berth learns it only now (reading it earlier from a registry would cost a second
    * download), so --filesystem, else xfs, decided, and a differing wish is a warning. */
-  BerthDiskFs made = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT)->fs;
   if (config->root_fs_type.value != NULL
-      && g_strcmp0 (config->root_fs_type.value, berth_disk_fs_to_string (made)) != 0
-      && !plan->fs_warning_added && (plan->fs_warning_added = TRUE))
+      && g_strcmp0 (config->root_fs_type.value, plan->root_fstype) != 0 && !plan->fs_warning_added
+      && (plan->fs_warning_added = TRUE))
     g_ptr_array_add (
       plan->warnings,
-      g_strdup_printf ("the image's install configuration (%s:%u) asks for root filesystem %s; "
-                       "this install made %s (give "
-                       "--filesystem %s to follow it)",
-                       config->root_fs_type.file, config->root_fs_type.line,
-                       config->root_fs_type.value, berth_disk_fs_to_string (made),
-                       config->root_fs_type.value));
-  g_autofree char *root_spec = g_strdup_printf ("UUID=%s", root_uuid (plan));
-  g_autofree char *boot_spec = g_strdup_printf ("UUID=%s", boot_uuid (plan));
+      plan->to_filesystem
+        ? g_strdup_printf ("the image's install configuration (%s:%u) asks for root filesystem "
+                           "%s; %s is %s",
+                           config->root_fs_type.file, config->root_fs_type.line,
+                           config->root_fs_type.value, plan->target, plan->root_fstype)
+        : g_strdup_printf ("the image's install configuration (%s:%u) asks for root filesystem "
+                           "%s; this install made %s (give --filesystem %s to follow it)",
+                           config->root_fs_type.file, config->root_fs_type.line,
+                           config->root_fs_type.value, plan->root_fstype,
+                           config->root_fs_type.value));
   BerthKargsInstallOptions ko = {
-    .root_mount_spec = root_spec,
-    .boot_mount_spec = boot_spec,
+    .root_mount_spec = plan->root_spec,
+    .boot_mount_spec = plan->boot_spec,
     .install_config = config,
     .kargs_d = kargs_d,
     .cli_karg_deletes = (const char *const *)plan->cli_karg_deletes,
@@ -541,9 +863,39 @@ step_failed (GError **error, const char *cur)
   return FALSE;
 }
 
+/* --to-filesystem: the caller's mounts, checked again (things change between plan and apply). */
 static gboolean
-apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
-             GCancellable *cancellable, GError **error)
+apply_filesystem_target (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
+                         GError **error)
+{
+  BerthInstallPlan *plan = a->plan;
+  g_autofree char *msg = g_strdup_printf ("checking the filesystems mounted at %s", plan->target);
+  step (progress, user_data, "target", msg);
+  g_autoptr (BerthDiskMountInfo) root = NULL;
+  if (!berth_disk_mount_info (plan->target, &root, error))
+    return FALSE;
+  if (g_strcmp0 (root->source, plan->fs_root->source) != 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "%s changed since the plan: %s is mounted there now, not %s", plan->target,
+                        root->source, plan->fs_root->source);
+  const char *const root_allowed[] = { "lost+found", "boot", "efi", NULL };
+  if (!dir_is_empty_but (plan->target, root_allowed, error))
+    return FALSE;
+  a->mnt = g_strdup (plan->target);
+  g_autofree char *boot = g_build_filename (plan->target, "boot", NULL);
+  if (!g_file_test (boot, G_FILE_TEST_IS_DIR))
+    {
+      if (mkdir (boot, 0755) < 0)
+        return berth_throw_errno (error, boot);
+      a->boot_dir_made = TRUE;
+    }
+  a->fs_written = TRUE;
+  return TRUE;
+}
+
+/* Steps 1 to 3 on a disk: partitions, filesystems, mounts. */
+static gboolean
+apply_disk (Apply *a, BerthInstallProgressFunc progress, gpointer user_data, GError **error)
 {
   BerthInstallPlan *plan = a->plan;
   const char *cur = "target";
@@ -616,9 +968,24 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
       return step_failed (error, cur);
     a->boot_mounted = TRUE;
   }
+  return TRUE;
+}
+
+static gboolean
+apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
+             GCancellable *cancellable, GError **error)
+{
+  BerthInstallPlan *plan = a->plan;
+  if (plan->to_filesystem)
+    {
+      if (!apply_filesystem_target (a, progress, user_data, error))
+        return step_failed (error, "target");
+    }
+  else if (!apply_disk (a, progress, user_data, error))
+    return FALSE;
 
   /* 4. The sysroot, and the image pulled straight into its repo. */
-  cur = "pull";
+  const char *cur = "pull";
   g_autoptr (OstreeSysroot) sysroot = NULL;
   g_autoptr (OstreeRepo) repo = NULL;
   step (progress, user_data, "sysroot", "initialising the ostree sysroot");
@@ -659,7 +1026,8 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
     .merge_commit = pulled->merge_commit,
     .kargs = (const char *const *)kargv,
     .origin_imgref = plan->origin_imgref,
-    .boot_uuid = boot_uuid (plan),
+    .boot_mount_spec = plan->boot_spec,
+    .boot_fstype = plan->boot_fstype,
     .root_ssh_authorized_keys = plan->ssh_keys,
   };
   g_autoptr (BerthDeployResult) deployed = NULL;
@@ -672,12 +1040,20 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
   if (!berth_boot_choose (plan->bootloader, deployed->deployment_path, plan->arch, &loader, error))
     return step_failed (error, cur);
   {
-    const BerthDiskPartition *esp = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ESP);
-    g_autofree char *esp_node = berth_disk_partition_path (a->device, esp->number);
-    g_autofree char *msg
-      = g_strdup_printf ("%s on %s", berth_bootloader_to_string (loader), esp_node);
+    g_autofree char *esp_node = NULL;
+    if (plan->layout != NULL)
+      esp_node = berth_disk_partition_path (
+        a->device, berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ESP)->number);
+    else
+      esp_node = g_strdup (plan->esp_node);
+    const char *esp_dir = plan->fs_esp != NULL ? plan->fs_esp->path : NULL;
+    g_autofree char *msg = loader == BERTH_BOOTLOADER_NONE
+                             ? g_strdup ("none: the BLS entries only")
+                             : g_strdup_printf ("%s on %s", berth_bootloader_to_string (loader),
+                                                esp_dir ? esp_dir : esp_node);
     step (progress, user_data, cur, msg);
     BerthBootInstallOptions bo = { .esp_device = esp_node,
+                                   .esp_dir = esp_dir,
                                    .deployment_root = deployed->deployment_path,
                                    .arch = plan->arch };
     if (!berth_boot_install (loader, &bo, cancellable, error))
@@ -686,8 +1062,10 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
   }
 
   cur = "finish";
-  step (progress, user_data, cur, "syncing and unmounting");
-  if (!berth_disk_syncfs (a->mnt, error))
+  step (progress, user_data, cur,
+        plan->to_filesystem ? "syncing (the filesystems stay mounted)" : "syncing and unmounting");
+  g_autofree char *boot_dir = g_build_filename (a->mnt, "boot", NULL);
+  if (!berth_disk_syncfs (a->mnt, error) || !berth_disk_syncfs (boot_dir, error))
     return step_failed (error, cur);
   return TRUE;
 }

@@ -14,9 +14,16 @@ typedef struct
 {
   const char *image; /* IMAGE as the user wrote it */
   BerthSourceOptions source;
-  const char *target; /* a whole block device, or with via_loopback an image file */
+  const char *target; /* a whole block device, with via_loopback an image file, with
+                         to_filesystem a mounted root directory */
   gboolean via_loopback;
-  guint64 loopback_size; /* bytes; 0: 10 GiB (bootc's default) */
+  /* Anaconda-style: the caller partitioned and mounted the root at TARGET, /boot at
+   * TARGET/boot (a directory of the root when not separate) and the ESP at TARGET/boot/efi
+   * (else it is found by type on the disk of /boot and written unmounted). */
+  gboolean to_filesystem;
+  const char *root_mount_spec; /* with to_filesystem: root= (default UUID=<root fs UUID>) */
+  const char *boot_mount_spec; /* with to_filesystem: boot= and fstab (default UUID=...) */
+  guint64 loopback_size;       /* bytes; 0: 10 GiB (bootc's default) */
   gboolean wipe;
   BerthDiskFs root_fs; /* NONE: xfs */
   guint64 root_size, boot_size;
@@ -39,7 +46,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthInstallPlan, berth_install_plan_free)
 /* Builds the whole install without writing anything: resolves the image (manifest and config
  * only), probes the target and refuses an unsafe one (mounted, used by the running system,
  * not empty without --wipe, too small for the layout plus the image), and lays out the disk.
- * For --via-loopback the target file need not exist yet. */
+ * For --via-loopback the target file need not exist yet. For --to-filesystem: the mounts
+ * (root, /boot, the ESP) are read, and refused when the root is not an empty mount point, has
+ * too little space, or the bootloader could not read them (systemd-boot needs /boot on an ext4
+ * XBOOTLDR partition on the ESP's disk). */
 BerthInstallPlan *berth_install_plan_new (const BerthInstallOptions *options,
                                           GCancellable *cancellable, GError **error);
 

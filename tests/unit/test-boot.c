@@ -242,6 +242,41 @@ test_esp_image (void)
   rm_rf (d);
 }
 
+/* A mounted ESP (a caller's /boot/efi, install --to-filesystem): the same files, written with
+ * file operations into the directory. */
+static void
+test_esp_dir (void)
+{
+  g_autofree char *d = tmpdir ();
+  g_autofree char *tree = g_build_filename (d, "tree", NULL);
+  g_autofree char *esp = g_build_filename (d, "efi", NULL);
+  put (tree, "usr/lib/systemd/boot/efi/systemd-bootx64.efi", "MZ systemd-boot x64");
+  put (tree, "usr/share/refind/refind/drivers_x64/ext4_x64.efi", "MZ ext4 driver");
+  g_assert_cmpint (g_mkdir_with_parents (esp, 0755), ==, 0);
+  BerthBootInstallOptions o
+    = { .esp_device = "/nonexistent", .esp_dir = esp, .deployment_root = tree, .arch = "x86_64" };
+  for (int round = 0; round < 2; round++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_true (berth_boot_install (BERTH_BOOTLOADER_SYSTEMD_BOOT, &o, NULL, &error));
+      g_assert_no_error (error);
+      const char *want[][2] = { { "EFI/BOOT/BOOTX64.EFI", "MZ systemd-boot x64" },
+                                { "EFI/systemd/systemd-bootx64.efi", "MZ systemd-boot x64" },
+                                { "EFI/systemd/drivers/ext4_x64.efi", "MZ ext4 driver" },
+                                { "loader/loader.conf", "timeout 3\neditor no\n" } };
+      for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+        {
+          g_autofree char *path = g_build_filename (esp, want[i][0], NULL);
+          g_autofree char *got = NULL;
+          g_assert_true (g_file_get_contents (path, &got, NULL, NULL));
+          g_assert_cmpstr (got, ==, want[i][1]);
+        }
+      g_autofree char *tmp = g_build_filename (esp, "EFI/BOOT/BOOTX64.EFI.tmp", NULL);
+      g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
+    }
+  rm_rf (d);
+}
+
 /* ---- the shell test's ESP ------------------------------------------------------------------- */
 
 static void
@@ -282,6 +317,7 @@ main (int argc, char **argv)
   g_test_add_func ("/boot/names", test_names);
   g_test_add_func ("/boot/choose", test_choose);
   g_test_add_func ("/boot/esp-image", test_esp_image);
+  g_test_add_func ("/boot/esp-dir", test_esp_dir);
   g_test_add_func ("/boot/esp-env", test_esp_env);
   return g_test_run ();
 }

@@ -146,11 +146,12 @@ test_deploy_image (void)
     = { "root=UUID=0000-test", "rw", "console=ttyS0,115200", "quiet", "marker.x=a b", NULL };
   g_autofree char *imgref = g_strdup_printf ("ostree-unverified-image:oci:%s:v1", t.layout);
   const char *keys = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAItest berth@test\n";
+  g_autofree char *boot_spec = g_strdup_printf ("UUID=%s", t.boot_uuid);
   BerthDeployOptions o = { .stateroot = stateroot,
                            .merge_commit = commit,
                            .kargs = kargs,
                            .origin_imgref = imgref,
-                           .boot_uuid = t.boot_uuid,
+                           .boot_mount_spec = boot_spec,
                            .root_ssh_authorized_keys = keys };
   g_autoptr (BerthDeployResult) r = NULL;
   berth_deploy_image (sysroot, &o, &r, NULL, &error);
