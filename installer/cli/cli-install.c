@@ -73,24 +73,23 @@ bad:
 
 static int opt_progress_fd = -1;
 
-/* Plain lines on stderr; with --progress-fd N also one JSON object per event on fd N, for a GUI
- * or Anaconda: {"step": "pull", "message": "layer 2/6: 46.3 MB, 1142 files"}. */
+/* Progress on stderr: a bar for the pull's bytes when stderr is a terminal, plain lines
+ * otherwise. With --progress-fd N also one JSON object per event on fd N, for a GUI or
+ * Anaconda:
+ *   {"step": "pull", "message": "layer 2/6: 46.3 MB, 1142 files", "layer": 2, "layers": 6,
+ *    "bytesDone": 48544432, "bytesTotal": 148897011}
+ *   {"step": "pull", "bytesDone": 50331648, "bytesTotal": 148897011, "layers": 6}
+ * byte updates have no message; every event has "step". */
+static gboolean stderr_is_tty;
+static gboolean bar_shown;
+
 static void
-on_progress (const char *step, const char *message, gpointer user_data)
+write_all (int fd, const char *s)
 {
-  g_printerr ("[%s] %s\n", step, message);
-  if (opt_progress_fd < 0)
-    return;
-  g_autoptr (json_t) event = json_object ();
-  json_object_set_new (event, "step", json_string (step));
-  json_object_set_new (event, "message", json_string (message));
-  g_autofree char *line = json_dumps (event, JSON_COMPACT);
-  g_autofree char *nl = g_strconcat (line, "\n", NULL);
-  size_t len = strlen (nl);
-  const char *p = nl;
+  size_t len = strlen (s);
   while (len > 0)
     {
-      ssize_t n = write (opt_progress_fd, p, len);
+      ssize_t n = write (fd, s, len);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
@@ -100,9 +99,60 @@ on_progress (const char *step, const char *message, gpointer user_data)
           opt_progress_fd = -1;
           return;
         }
-      p += n;
+      s += n;
       len -= (size_t)n;
     }
+}
+
+static void
+draw_bar (const BerthInstallEvent *e)
+{
+  enum
+  {
+    WIDTH = 30
+  };
+  guint64 total = MAX (e->bytes_total, 1);
+  guint64 done = MIN (e->bytes_done, total);
+  guint fill = (guint)(done * WIDTH / total);
+  char bar[WIDTH + 1];
+  memset (bar, '#', fill);
+  memset (bar + fill, '-', WIDTH - fill);
+  bar[WIDTH] = '\0';
+  g_autofree char *d = g_format_size (e->bytes_done);
+  g_autofree char *t = g_format_size (e->bytes_total);
+  g_printerr ("\r\033[K[pull] [%s] %3u%%  %s of %s", bar, (guint)(done * 100 / total), d, t);
+  bar_shown = TRUE;
+}
+
+static void
+on_progress (const BerthInstallEvent *e, gpointer user_data)
+{
+  if (e->message != NULL)
+    {
+      if (bar_shown)
+        g_printerr ("\r\033[K");
+      g_printerr ("[%s] %s\n", e->step, e->message);
+      bar_shown = FALSE;
+    }
+  if (stderr_is_tty && e->bytes_total > 0)
+    draw_bar (e);
+  if (opt_progress_fd < 0)
+    return;
+  g_autoptr (json_t) event = json_object ();
+  json_object_set_new (event, "step", json_string (e->step));
+  if (e->message != NULL)
+    json_object_set_new (event, "message", json_string (e->message));
+  if (e->layer > 0)
+    json_object_set_new (event, "layer", json_integer (e->layer));
+  if (e->n_layers > 0)
+    {
+      json_object_set_new (event, "layers", json_integer (e->n_layers));
+      json_object_set_new (event, "bytesDone", json_integer ((json_int_t)e->bytes_done));
+      json_object_set_new (event, "bytesTotal", json_integer ((json_int_t)e->bytes_total));
+    }
+  g_autofree char *line = json_dumps (event, JSON_COMPACT);
+  g_autofree char *nl = g_strconcat (line, "\n", NULL);
+  write_all (opt_progress_fd, nl);
 }
 
 int
@@ -251,10 +301,16 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
 
   g_autofree char *text = berth_install_plan_describe (plan);
   g_printerr ("%s", text);
+  stderr_is_tty = isatty (STDERR_FILENO);
   if (!berth_install_plan_apply (plan, on_progress, NULL, NULL, &error))
-    return berth_cli_fail (cmd, error);
+    {
+      if (bar_shown)
+        g_printerr ("\n");
+      return berth_cli_fail (cmd, error);
+    }
   g_autofree char *cmdline = berth_kargs_to_string (berth_install_plan_get_kargs (plan));
   g_printerr ("Installed. Kernel command line: %s\n", cmdline);
-  on_progress ("done", cmdline, NULL);
+  BerthInstallEvent done = { .step = "done", .message = cmdline };
+  on_progress (&done, NULL);
   return BERTH_EXIT_OK;
 }

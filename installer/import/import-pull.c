@@ -27,17 +27,78 @@ berth_pull_open_repo (const char *path, GCancellable *cancellable, GError **erro
 typedef struct
 {
   BerthImageSource *source;
-  BerthImportProgressFunc progress;
-  gpointer progress_data;
+  const BerthImportLayerDesc *layers;
+  const BerthPullOptions *options;
+  /* byte counts, shared by the worker threads */
+  GMutex lock;
+  guint64 done, total;
+  gint64 last_report; /* monotonic us */
 } Callbacks;
+
+static void
+count_bytes (Callbacks *cb, guint64 n, guint64 less_total)
+{
+  if (cb->options->bytes == NULL)
+    return;
+  g_mutex_lock (&cb->lock);
+  cb->done += n;
+  cb->total -= MIN (less_total, cb->total);
+  gint64 now = g_get_monotonic_time ();
+  if (now - cb->last_report >= 100 * G_TIME_SPAN_MILLISECOND || cb->done >= cb->total)
+    {
+      cb->last_report = now;
+      cb->options->bytes (cb->done, cb->total, cb->options->progress_data);
+    }
+  g_mutex_unlock (&cb->lock);
+}
 
 static void
 on_progress (BerthImportEvent event, int layer_index, const BerthImportLayerStats *stats,
              gpointer user_data)
 {
   Callbacks *cb = user_data;
-  if (cb->progress != NULL)
-    cb->progress (event, layer_index, stats, cb->progress_data);
+  if (event == BERTH_IMPORT_EVENT_LAYER_REUSED)
+    count_bytes (cb, 0, cb->layers[layer_index].size);
+  if (cb->options->progress != NULL)
+    cb->options->progress (event, layer_index, stats, cb->options->progress_data);
+}
+
+/* A blob stream that counts what is read through it, for the byte progress. */
+typedef struct
+{
+  GFilterInputStream parent;
+  Callbacks *cb;
+} CountingStream;
+
+typedef struct
+{
+  GFilterInputStreamClass parent_class;
+} CountingStreamClass;
+
+static GType counting_stream_get_type (void);
+G_DEFINE_TYPE (CountingStream, counting_stream, G_TYPE_FILTER_INPUT_STREAM)
+
+static gssize
+counting_stream_read (GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
+                      GError **error)
+{
+  CountingStream *self = (CountingStream *)stream;
+  GInputStream *base = G_FILTER_INPUT_STREAM (stream)->base_stream;
+  gssize n = g_input_stream_read (base, buffer, count, cancellable, error);
+  if (n > 0)
+    count_bytes (self->cb, (guint64)n, 0);
+  return n;
+}
+
+static void
+counting_stream_class_init (CountingStreamClass *klass)
+{
+  G_INPUT_STREAM_CLASS (klass)->read_fn = counting_stream_read;
+}
+
+static void
+counting_stream_init (CountingStream *self)
+{
 }
 
 static GInputStream *
@@ -45,8 +106,13 @@ open_layer_cb (const BerthImportLayerDesc *layer, gpointer user_data, GCancellab
                GError **error)
 {
   Callbacks *cb = user_data;
-  return berth_image_source_open_blob (cb->source, layer->digest, (gint64)layer->size, cancellable,
-                                       error);
+  g_autoptr (GInputStream) blob = berth_image_source_open_blob (
+    cb->source, layer->digest, (gint64)layer->size, cancellable, error);
+  if (blob == NULL || cb->options->bytes == NULL)
+    return g_steal_pointer (&blob);
+  CountingStream *counting = g_object_new (counting_stream_get_type (), "base-stream", blob, NULL);
+  counting->cb = cb;
+  return G_INPUT_STREAM (counting);
 }
 
 gboolean
@@ -93,7 +159,10 @@ berth_pull_image (OstreeRepo *repo, BerthImageSource *source, const BerthPullOpt
       layers[i].kind = BERTH_IMPORT_LAYER_TAR;
     }
 
-  Callbacks cb = { source, options->progress, options->progress_data };
+  Callbacks cb = { .source = source, .layers = layers, .options = options };
+  g_mutex_init (&cb.lock);
+  for (guint i = 0; i < n_layers; i++)
+    cb.total += layers[i].size;
   BerthImportOptions iopts = {
     .open_layer = open_layer_cb,
     .progress = on_progress,
@@ -104,7 +173,10 @@ berth_pull_image (OstreeRepo *repo, BerthImageSource *source, const BerthPullOpt
   /* Bulk import without an fsync per object, then one syncfs (as bootc does). */
   ostree_repo_set_disable_fsync (repo, TRUE);
   g_autoptr (BerthImportResult) result = NULL;
-  if (!berth_import_image (repo, &image, layers, n_layers, &iopts, &result, cancellable, error))
+  gboolean ok
+    = berth_import_image (repo, &image, layers, n_layers, &iopts, &result, cancellable, error);
+  g_mutex_clear (&cb.lock);
+  if (!ok)
     return FALSE;
   if (syncfs (ostree_repo_get_dfd (repo)) < 0)
     return berth_throw_errno (error, "syncfs on the repository");

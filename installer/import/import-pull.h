@@ -18,7 +18,11 @@ typedef struct
   const char *target_imgref;
   guint n_workers; /* 0: berth_import_default_workers () */
   BerthImportProgressFunc progress;
-  gpointer progress_data;
+  /* Bytes of the layer blobs read so far (compressed, as fetched) of @total, the layers that
+   * are fetched (a reused layer leaves the total). Called from the import's worker threads,
+   * one call at a time, at most every 100 ms, and when the last byte is read. Optional. */
+  void (*bytes) (guint64 done, guint64 total, gpointer data);
+  gpointer progress_data; /* for both */
 } BerthPullOptions;
 
 /* Opens the repository at @path, creating it when missing: mode `bare` when running as root

@@ -691,8 +691,9 @@ remove_written (const char *dir, const char *const *keep)
 static void
 step (BerthInstallProgressFunc progress, gpointer user_data, const char *name, const char *msg)
 {
+  BerthInstallEvent event = { .step = name, .message = msg };
   if (progress != NULL)
-    progress (name, msg, user_data);
+    progress (&event, user_data);
 }
 
 /* Undoes what apply did, in reverse. On failure also wipes the table (unless asked not to). */
@@ -736,12 +737,30 @@ apply_cleanup (Apply *a, gboolean failed)
   g_free (a->mnt);
 }
 
+/* The pull's events: layer messages from the pulling thread, byte counts from the workers;
+ * the lock keeps them one at a time. */
 typedef struct
 {
   BerthInstallProgressFunc progress;
   gpointer user_data;
   guint n_layers;
+  GMutex lock;
+  guint64 done, total;
 } PullProgress;
+
+static void
+on_pull_bytes (guint64 done, guint64 total, gpointer data)
+{
+  PullProgress *p = data;
+  g_mutex_lock (&p->lock);
+  p->done = done;
+  p->total = total;
+  BerthInstallEvent event
+    = { .step = "pull", .bytes_done = done, .bytes_total = total, .n_layers = p->n_layers };
+  if (p->progress != NULL)
+    p->progress (&event, p->user_data);
+  g_mutex_unlock (&p->lock);
+}
 
 static void
 on_pull (BerthImportEvent event, int layer, const BerthImportLayerStats *stats, gpointer data)
@@ -764,7 +783,16 @@ on_pull (BerthImportEvent event, int layer, const BerthImportLayerStats *stats, 
       msg = g_strdup_printf ("merged %u layers", p->n_layers);
       break;
     }
-  step (p->progress, p->user_data, "pull", msg);
+  g_mutex_lock (&p->lock);
+  BerthInstallEvent ev = { .step = "pull",
+                           .message = msg,
+                           .bytes_done = p->done,
+                           .bytes_total = p->total,
+                           .layer = layer >= 0 ? (guint)layer + 1 : 0,
+                           .n_layers = p->n_layers };
+  if (p->progress != NULL)
+    p->progress (&ev, p->user_data);
+  g_mutex_unlock (&p->lock);
 }
 
 /* kargs.d and the install configuration, read from the pulled commit. */
@@ -992,12 +1020,19 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
   if (!berth_deploy_init_sysroot (a->mnt, plan->stateroot, &sysroot, &repo, cancellable, error))
     return step_failed (error, cur);
   PullProgress pp
-    = { progress, user_data, berth_image_source_get_image (plan->source)->manifest->layers->len };
-  BerthPullOptions po
-    = { .target_imgref = plan->target_ref, .progress = on_pull, .progress_data = &pp };
+    = { .progress = progress,
+        .user_data = user_data,
+        .n_layers = berth_image_source_get_image (plan->source)->manifest->layers->len };
+  BerthPullOptions po = { .target_imgref = plan->target_ref,
+                          .progress = on_pull,
+                          .bytes = on_pull_bytes,
+                          .progress_data = &pp };
   g_autoptr (BerthImportResult) pulled = NULL;
   step (progress, user_data, cur, plan->image_name);
-  if (!berth_pull_image (repo, plan->source, &po, &pulled, cancellable, error))
+  g_mutex_init (&pp.lock);
+  gboolean pulled_ok = berth_pull_image (repo, plan->source, &po, &pulled, cancellable, error);
+  g_mutex_clear (&pp.lock);
+  if (!pulled_ok)
     return step_failed (error, cur);
 
   /* 5. Kernel arguments from the image's kargs.d and install configuration. */

@@ -63,9 +63,20 @@ gboolean berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable 
 char *berth_install_plan_describe (const BerthInstallPlan *plan);
 json_t *berth_install_plan_to_json (const BerthInstallPlan *plan);
 
-/* Progress: one call per step started, and byte counts during the pull. */
-typedef void (*BerthInstallProgressFunc) (const char *step, const char *message,
-                                          gpointer user_data);
+/* Progress: one event per step started and per layer pulled, and byte counts during the pull.
+ * Never two calls at once, but byte counts come from the pull's worker threads. */
+typedef struct
+{
+  const char *step;    /* "target", "partition", "mkfs", "mount", "sysroot", "pull", "kargs",
+                          "warning", "deploy", "bootloader", "finish" */
+  const char *message; /* NULL for a byte count update */
+  guint64 bytes_done;  /* during the pull: layer bytes fetched so far (compressed) */
+  guint64 bytes_total; /* of the layers being fetched (0 outside the pull) */
+  guint layer;         /* the layer a pull message is about, 1-based; 0 otherwise */
+  guint n_layers;      /* during the pull: the image's layer count */
+} BerthInstallEvent;
+
+typedef void (*BerthInstallProgressFunc) (const BerthInstallEvent *event, gpointer user_data);
 
 /* Executes @plan. The bootloader is written last, so a failure before it leaves nothing that
  * boots; on failure the partition table written is wiped (unless preserve_on_error) and the

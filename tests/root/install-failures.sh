@@ -76,6 +76,16 @@ log "then a good install over it with --wipe, golden layout with a fixed seed"
 assert_eq "$(jq -r .step "$tmp/progress.jsonl" | uniq | tr '\n' ' ')" \
   "target partition mkfs sysroot pull kargs deploy bootloader finish done " "progress steps"
 assert_contains "$(jq -r 'select(.step == "done") | .message' "$tmp/progress.jsonl")" "root=UUID="
+# the pull's byte counts: rising, ending at the total, which is the layers' size in the manifest
+jq -e -s '[.[] | select(.step == "pull" and .bytesTotal != null)] | length > 2' \
+  "$tmp/progress.jsonl" >/dev/null || fail "no byte counts in the pull's progress events"
+jq -e -s '[.[] | select(.bytesDone != null) | .bytesDone] | . == sort' "$tmp/progress.jsonl" \
+  >/dev/null || fail "byte counts went backwards"
+layers_size=$(skopeo inspect --raw "oci:$layout:v1" | jq '[.layers[].size] | add')
+assert_eq "$(jq -s -r '[.[] | select(.bytesDone != null)] | last | "\(.bytesDone) \(.bytesTotal)"' \
+  "$tmp/progress.jsonl")" "$layers_size $layers_size" "the pull's last byte count"
+assert_eq "$(jq -r 'select(.layer != null) | .layer' "$tmp/progress.jsonl" | sort -n | paste -sd ' ' -)" \
+  "1 2 3 4 5 6" "one event per layer, numbered from 1"
 sfdisk -d "$dev" | sed "s|$dev|DEV|g" | grep -v '^first-lba\|^last-lba\|^sector-size' >"$tmp/table"
 assert_eq "$(grep -c '^DEVp' "$tmp/table")" 4 "partitions"
 assert_eq "$(awk '/^DEVp4/' "$tmp/table" | grep -o 'type=[^,]*')" \

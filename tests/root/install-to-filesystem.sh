@@ -88,8 +88,12 @@ mountpoint -q "$root/boot" || fail "the caller's /boot was unmounted"
 
 log "--bootloader none with /boot a directory of the root: BLS entries only, no boot="
 disk_umount "$root/boot"
-"$BERTH" install --to-filesystem --bootloader none "oci:$layout:v1" "$root" 2>"$tmp/log" \
-  || { cat "$tmp/log" >&2; fail "install with /boot on the root failed"; }
+# on a terminal (script(1) gives it one), the pull shows a progress bar
+cmd=$(printf '%q ' "$BERTH" install --to-filesystem --bootloader none "oci:$layout:v1" "$root")
+script -qec "$cmd" "$tmp/tty.log" >/dev/null 2>&1 \
+  || { cat "$tmp/tty.log" >&2; fail "install with /boot on the root failed"; }
+bar=$(tr '\r' '\n' <"$tmp/tty.log" | grep -a '^.*\[pull\] \[[#-]*\] *[0-9]*%' | tail -n 1)
+assert_contains "$bar" "[pull] [##############################] 100%"
 root_uuid=$(blkid -s UUID -o value "$(disk_part "$dev" 3)")
 entry=$(find "$root/boot/loader/entries" -name '*.conf')
 [ -f "$entry" ] || fail "no BLS entry under $root/boot/loader/entries"
