@@ -67,7 +67,7 @@ json_t *berth_install_plan_to_json (const BerthInstallPlan *plan);
  * Never two calls at once, but byte counts come from the pull's worker threads. */
 typedef struct
 {
-  const char *step;    /* "target", "partition", "mkfs", "mount", "sysroot", "pull", "kargs",
+  const char *step;    /* "target", "partition", "mkfs", "sysroot", "pull", "kargs",
                           "warning", "deploy", "bootloader", "finish" */
   const char *message; /* NULL for a byte count update */
   guint64 bytes_done;  /* during the pull: layer bytes fetched so far (compressed) */
