@@ -69,6 +69,17 @@ log "/boot of the generic Linux type: refused, with the sfdisk command that fixe
 disk_mount "$(disk_part "$dev" 2)" "$root/boot"
 refused "/boot not XBOOTLDR" --to-filesystem "oci:$layout:v1" "$root"
 assert_contains "$(cat "$tmp/err")" "sfdisk --part-type $dev 2 bc13c2ff-59e6-4262-a352-b275fd6f7172"
+
+log "something that is not vfat mounted at boot/efi is not taken for the ESP"
+small=
+disk_new small "$tmp/small.img" 64M
+mkfs.ext4 -q -F "$small" || fail "mkfs.ext4 failed"
+disk_mount "$small" "$root/boot/efi"
+refused "ext4 at boot/efi" --to-filesystem "oci:$layout:v1" "$root"
+assert_contains "$(cat "$tmp/err")" "boot/efi is ext4, not an EFI system partition (vfat)"
+disk_umount "$root/boot/efi"
+rmdir "$root/boot/efi"
+disk_release "$small"
 assert_eq "$(listing "$root")" "boot boot/lost+found" "the filesystems after the refusals"
 
 log "a corrupted blob: the install fails, removes what it wrote, leaves the mounts"
