@@ -1,15 +1,126 @@
 /* Loop devices for --via-loopback: attached and detached by berth itself. */
-#include "disk.h"
+#include "disk-private.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 /* LOOP_CTL_GET_FREE can race with another attach: the device it named is taken by the time
  * we configure it (EBUSY). A few retries settle it. */
 #define ATTACH_TRIES 8
+
+/* Whether the attached loop device @name ("loop5") is backed by the file @st describes: the
+ * kernel's own record of the backing inode (LOOP_GET_STATUS64's lo_device and lo_inode, what
+ * `losetup -j` compares), else, with no /dev node to ask, the path sysfs records. */
+static gboolean
+loop_backs (const char *name, const struct stat *st)
+{
+  g_autofree char *node = g_strconcat ("/dev/", name, NULL);
+  berth_autofd fd = open (node, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      struct loop_info64 info;
+      memset (&info, 0, sizeof info);
+      /* ENXIO: detached meanwhile */
+      return ioctl (fd, LOOP_GET_STATUS64, &info) == 0 && info.lo_device == (guint64)st->st_dev
+             && info.lo_inode == (guint64)st->st_ino;
+    }
+  g_autofree char *sys = g_strdup_printf ("/sys/block/%s/loop/backing_file", name);
+  g_autofree char *path = NULL;
+  struct stat bst;
+  if (!g_file_get_contents (sys, &path, NULL, NULL))
+    return FALSE;
+  g_strchomp (path);
+  return stat (path, &bst) == 0 && bst.st_dev == st->st_dev && bst.st_ino == st->st_ino;
+}
+
+/* "/dev/loop5p4 on /tmp/x" for each mount of @name ("loop5") or of one of its partitions. */
+static gboolean
+loop_mounts (const char *name, GPtrArray *out, GError **error)
+{
+  g_autofree char *sys = g_strdup_printf ("/sys/block/%s/dev", name);
+  g_autofree char *contents = NULL;
+  unsigned int maj, min;
+  if (!g_file_get_contents (sys, &contents, NULL, NULL)
+      || sscanf (contents, "%u:%u", &maj, &min) != 2)
+    return TRUE; /* detached and gone meanwhile */
+  dev_t disk = makedev (maj, min);
+  g_autoptr (GArray) devs = berth_disk_partition_devnums (disk);
+  g_array_append_val (devs, disk);
+  g_autoptr (GArray) mounts = berth_disk_read_mountinfo (error);
+  if (mounts == NULL)
+    return FALSE;
+  for (guint i = 0; i < mounts->len; i++)
+    {
+      const BerthMountEntry *e = &g_array_index (mounts, BerthMountEntry, i);
+      dev_t d = berth_disk_mount_block_dev (e);
+      for (guint j = 0; d != 0 && j < devs->len; j++)
+        if (g_array_index (devs, dev_t, j) == d)
+          {
+            g_ptr_array_add (
+              out, g_strdup_printf ("%s on %s", e->source ? e->source : "?", e->mountpoint));
+            break;
+          }
+    }
+  return TRUE;
+}
+
+/* REFUSED when the file @st describes is already attached to a loop device. Mounted, that device's
+ * filesystems are live: writing the same blocks through a second device (whose page cache knows
+ * nothing of the first's) corrupts them, and their dirty pages would later overwrite what this
+ * install wrote. Not mounted, it is refused all the same: nothing tells berth whether someone
+ * still has it open (the mcopy or mkfs of a killed install, a reader of a partition node), and
+ * the fix is one losetup -d. The usual cause is an install killed before its cleanup. */
+static gboolean
+check_not_attached (const struct stat *st, GError **error)
+{
+  /* no sysfs (a bare chroot): nothing to compare with, and LOOP_CONFIGURE needs none */
+  g_autoptr (GDir) dir = g_dir_open ("/sys/block", 0, NULL);
+  const char *name;
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      if (!g_str_has_prefix (name, "loop"))
+        continue;
+      /* sysfs has a loop/ directory only for an attached device */
+      g_autofree char *attached = g_strdup_printf ("/sys/block/%s/loop", name);
+      if (!g_file_test (attached, G_FILE_TEST_IS_DIR) || !loop_backs (name, st))
+        continue;
+      g_autoptr (GPtrArray) mounted = g_ptr_array_new_with_free_func (g_free);
+      if (!loop_mounts (name, mounted, error))
+        return FALSE;
+      if (mounted->len == 0)
+        return berth_throw (
+          error, BERTH_ERROR_REFUSED,
+          "the file is already attached as /dev/%s: detach it (losetup -d /dev/%s) "
+          "first; a second loop device over the same file would write behind "
+          "the first one's back",
+          name, name);
+      g_ptr_array_add (mounted, NULL);
+      g_autofree char *list = g_strjoinv (", ", (char **)mounted->pdata);
+      return berth_throw (
+        error, BERTH_ERROR_REFUSED,
+        "the file is already attached as /dev/%s, whose filesystems are mounted (%s): "
+        "unmount them and detach the loop device (losetup -d /dev/%s) first",
+        name, list, name);
+    }
+  return TRUE;
+}
+
+gboolean
+berth_disk_loop_check_file (const char *file, GError **error)
+{
+  struct stat st;
+  if (stat (file, &st) != 0)
+    return errno == ENOENT ? TRUE : berth_throw_errno (error, file);
+  if (!check_not_attached (&st, error))
+    return (g_prefix_error (error, "Refusing %s: ", file), FALSE);
+  return TRUE;
+}
 
 static gboolean
 prepare_file (const char *file, guint64 size, int *out_fd, GError **error)
@@ -22,6 +133,9 @@ prepare_file (const char *file, guint64 size, int *out_fd, GError **error)
     return berth_throw_errno (error, "fstat");
   if (!S_ISREG (st.st_mode))
     return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "not a regular file");
+  /* before anything changes the file, even its size */
+  if (!check_not_attached (&st, error))
+    return FALSE;
   if (size != 0 && (guint64)st.st_size > size)
     return berth_throw (error, BERTH_ERROR_REFUSED,
                         "the file is %" G_GINT64_FORMAT

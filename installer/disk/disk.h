@@ -141,8 +141,13 @@ gboolean berth_disk_check_target (const BerthDiskInfo *info, gboolean wipe, GErr
 
 /* Attaches @file (created sparse with @size bytes when missing; grown when @size is larger;
  * REFUSED when @size would shrink it; @size 0 = as it is) to a free loop device, no autoclear,
- * no direct I/O. */
+ * no direct I/O. REFUSED, before anything touches the file, when it is attached already (what
+ * a killed install leaves): a second loop device would write behind the first one's back; the
+ * message names the device, its mounts and the losetup -d that fixes it. */
 gboolean berth_disk_loop_attach (const char *file, guint64 size, char **out_device, GError **error);
+/* The same check for the plan, without attaching: TRUE when @file is missing or not attached. */
+gboolean berth_disk_loop_check_file (const char *file, GError **error);
+
 /* LOOP_CLR_FD; usable from an error path (a NULL @device is a no-op). */
 gboolean berth_disk_loop_detach (const char *device, GError **error);
 

@@ -399,6 +399,8 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
                                  "--via-loopback %s: not a regular file", plan->target),
                     NULL);
           plan->disk_size = MAX ((guint64)st.st_size, options->loopback_size);
+          if (!berth_disk_loop_check_file (plan->target, error))
+            return NULL;
           if (st.st_size > 0 && !plan->wipe)
             return (berth_throw (error, BERTH_ERROR_REFUSED,
                                  "%s already exists and has content; give --wipe to overwrite "

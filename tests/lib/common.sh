@@ -55,7 +55,9 @@ mktemp_dir ()
 {
   local _d
   _d=$(mktemp -d "${TMPDIR:-/tmp}/berth-test.XXXXXX")
-  on_exit "rm -rf '$_d'"
+  # --one-file-system: should a cleanup have failed to unmount something below, its contents
+  # (a loop disk's filesystem, never the host's) are not deleted through the mount
+  on_exit "rm -rf --one-file-system '$_d'"
   printf -v "$1" '%s' "$_d"
 }
 

@@ -58,7 +58,9 @@ _disk_names ()
 # its partitions, matched by device number in mountinfo.
 _disk_unmount_dev ()
 {
-  local dev=$1 name keys=() mp i try
+  # IFS pinned: "${keys[*]}" joins with its first character, and a cleanup may run from a
+  # trap that fired while the test had IFS= set (for a read)
+  local dev=$1 name keys=() mp i try IFS=$' \t\n'
   while read -r name; do
     keys+=("/dev/$name")
     [ -r "/sys/class/block/$name/dev" ] && keys+=("$(cat "/sys/class/block/$name/dev")")
