@@ -4,7 +4,8 @@
 # systemd-boot, which reads the BLS entries from the ext4 /boot. One boot checks many things;
 # a second boot of the same disk shows /var persists; then an upgrade the way ostree does it
 # (berth pull of v2 into the disk's repo, ostree admin deploy) boots into v2 with v1 kept as
-# the rollback entry, with kernel arguments changed offline by berth kargs --disk.
+# the rollback entry, with kernel arguments changed offline by berth kargs --disk; a second
+# upgrade (v2 plus a derived layer) boots too.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/services.sh
@@ -51,6 +52,7 @@ echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBerthInstallTestKey berth-test@exampl
 keys_sum="sha256:$(sha256sum <"$tmp/keys" | cut -d' ' -f1)"
 
 log "berth install --via-loopback from the TLS registry with auth"
+mounts_before=$(grep "berth-install-" /proc/mounts || true)
 "$BERTH" install "$image" "$tmp/disk.img" --via-loopback --size 6G \
   --cert-dir "$BERTH_REG_CERTS_DIR" --creds "$BERTH_REG_USER:$BERTH_REG_PASS" \
   --karg marker.poweroff --karg panic=5 --karg rd.emergency=poweroff \
@@ -65,7 +67,8 @@ assert_contains "$(cat "$tmp/install.log")" \
   "berth.config=yes  (from /usr/lib/bootc/install/50-berth-test.toml:2)"
 assert_contains "$(cat "$tmp/install.log")" \
   "install configuration (/usr/lib/bootc/install/50-berth-test.toml:6) asks for root filesystem ext4"
-grep -q "berth-install-" /proc/mounts && fail "berth install left a mount behind"
+# (compared with before: another test's killed install may have left its own)
+[ "$(grep "berth-install-" /proc/mounts || true)" = "$mounts_before" ] || fail "berth install left a mount behind"
 
 # The ESP holds systemd-boot and the ext4 driver; the table is bootc's layout.
 sfdisk -d "$tmp/disk.img" >"$tmp/table"
@@ -141,5 +144,28 @@ assert_contains "$(cat "$tmp/boot3/cmdline")" "berth.kargs=appended"
 assert_contains "$(cat "$tmp/boot3/cmdline")" "panic=7"
 assert_eq "$(info boot3 boots)" 3 "the boot counter survived the upgrade"
 assert_eq "$(info boot3 failed-units)" none "failed units after the upgrade"
+
+log "a second upgrade: v2 plus a derived layer, the same way"
+skopeo copy -q "oci:$layout:v2" "oci:$tmp/derived:v3"
+mkdir -p "$tmp/v3/etc/berth-marker.d"
+printf '#!/bin/sh\necho upgrade=second\n' >"$tmp/v3/etc/berth-marker.d/upgrade.sh"
+chmod 755 "$tmp/v3/etc/berth-marker.d/upgrade.sh"
+tar -C "$tmp/v3" --numeric-owner --owner=0 --group=0 -cf "$tmp/v3.tar" etc
+umoci raw add-layer --image "$tmp/derived:v3" "$tmp/v3.tar" >/dev/null
+disk_attach dev "$tmp/disk.img"
+disk_scan "$dev"
+disk_mount "$(disk_part "$dev" 4)" "$mnt"
+disk_mount "$(disk_part "$dev" 3)" "$mnt/boot"
+c3=$("$BERTH" pull -q "oci:$tmp/derived:v3" --repo "$mnt/ostree/repo" --target-imgref "docker://$target_ref")
+ostree admin deploy --sysroot="$mnt" --os=default "$c3" >"$tmp/deploy3.log" 2>&1 \
+  || { cat "$tmp/deploy3.log" >&2; fail "ostree admin deploy of v3 failed"; }
+disk_release "$dev"
+qemu_boot rc --disk "$tmp/disk.img" --out "$tmp/boot4" --timeout "${BERTH_BOOT_TIMEOUT:-300}"
+[ "$rc" = 0 ] || fail "boot after the second upgrade: $(cat "$tmp/boot4/result" 2>/dev/null) (exit $rc)"
+assert_eq "$(info boot4 upgrade)" second "the derived layer's marker after the second upgrade"
+assert_eq "$(info boot4 ostree-deployments)" 2 "deployments (v3 and the v2 rollback)"
+assert_contains "$(cat "$tmp/boot4/cmdline")" "berth.kargs=appended"
+assert_eq "$(info boot4 boots)" 4 "the boot counter after the second upgrade"
+assert_eq "$(info boot4 failed-units)" none "failed units after the second upgrade"
 
 log "install and upgrade ok"
