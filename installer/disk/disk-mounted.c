@@ -17,6 +17,7 @@ berth_disk_mount_info_free (BerthDiskMountInfo *info)
   g_free (info->source);
   g_free (info->fstype);
   g_free (info->fs_uuid);
+  g_free (info->fs_root);
   g_free (info->disk);
   g_free (info->part_type);
   g_free (info);
@@ -128,6 +129,7 @@ berth_disk_mount_info (const char *path, BerthDiskMountInfo **out_info, GError *
   g_autoptr (BerthDiskMountInfo) info = g_new0 (BerthDiskMountInfo, 1);
   info->path = g_strdup (path);
   info->fstype = g_strdup (top->fstype);
+  info->fs_root = g_strdup (top->root);
   dev_t dev = berth_disk_mount_block_dev (top);
   if (dev == 0)
     return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,

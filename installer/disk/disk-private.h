@@ -16,11 +16,12 @@ GArray *berth_disk_partition_devnums (dev_t disk);
  * a device sysfs does not know. */
 dev_t berth_disk_whole_disk_of (dev_t dev);
 
-/* One line of /proc/self/mountinfo: the device number (field 3), the mount point (field 5,
- * octal-escaped), and the filesystem type and source after " - ". */
+/* One line of /proc/self/mountinfo: the device number (field 3), the root (field 4) and the
+ * mount point (field 5, octal-escaped), and the filesystem type and source after " - ". */
 typedef struct
 {
   dev_t dev;
+  char *root; /* field 4: the directory of the filesystem mounted (a btrfs subvolume's path) */
   char *mountpoint;
   char *fstype;
   char *source;

@@ -87,6 +87,7 @@ berth_disk_partition_devnums (dev_t disk)
 static void
 mount_entry_clear (BerthMountEntry *e)
 {
+  g_free (e->root);
   g_free (e->mountpoint);
   g_free (e->fstype);
   g_free (e->source);
@@ -110,6 +111,7 @@ berth_disk_read_mountinfo (GError **error)
       BerthMountEntry e = { 0 };
       if (!parse_devnum (f[2], &e.dev))
         continue;
+      e.root = g_strcompress (f[3]);
       e.mountpoint = g_strcompress (f[4]);
       for (guint i = 6; i + 2 < n; i++)
         if (strcmp (f[i], "-") == 0)

@@ -200,6 +200,8 @@ typedef struct
   char *source;    /* its block device node, "/dev/loop3p3" */
   char *fstype;    /* "xfs", "ext4", "vfat" */
   char *fs_uuid;   /* as blkid reports it; NULL when the filesystem has none */
+  char *fs_root;   /* the directory of the filesystem mounted there: "/", or a btrfs
+                      subvolume's path ("/root") */
   char *disk;      /* the whole disk's node when source is a partition, else NULL */
   guint partno;    /* source's partition number, 0 when it is not a partition */
   char *part_type; /* the partition's type: a GPT GUID in lower case, or "0x83" for MBR; NULL

@@ -44,7 +44,8 @@ struct BerthInstallPlan
   BerthDiskLayout *layout; /* NULL with --to-filesystem */
   /* what root= and boot= say, and the filesystems (from the layout, or the caller's mounts) */
   char *root_spec;
-  char *boot_spec; /* NULL: /boot is a directory of the root filesystem */
+  char *root_flags; /* "rootflags=subvol=root" for a btrfs subvolume root; NULL: none */
+  char *boot_spec;  /* NULL: /boot is a directory of the root filesystem */
   char *root_fstype;
   char *boot_fstype;
   /* --to-filesystem: the caller's mounts; the ESP mounted (esp_dir) or found by type */
@@ -77,6 +78,7 @@ berth_install_plan_free (BerthInstallPlan *plan)
   g_clear_pointer (&plan->disk, berth_disk_info_free);
   g_clear_pointer (&plan->layout, berth_disk_layout_free);
   g_free (plan->root_spec);
+  g_free (plan->root_flags);
   g_free (plan->boot_spec);
   g_free (plan->root_fstype);
   g_free (plan->boot_fstype);
@@ -265,6 +267,11 @@ plan_filesystem_target (BerthInstallPlan *plan, const BerthInstallOptions *optio
     return FALSE;
 
   plan->root_fstype = g_strdup (plan->fs_root->fstype);
+  /* a btrfs subvolume mounted as the root (Anaconda's layout): the kernel mounts the top level
+   * unless told, so rootflags=subvol= goes right after root= (bootc does the same) */
+  if (g_strcmp0 (plan->fs_root->fstype, "btrfs") == 0 && plan->fs_root->fs_root != NULL
+      && g_strcmp0 (plan->fs_root->fs_root, "/") != 0)
+    plan->root_flags = g_strdup_printf ("rootflags=subvol=%s", plan->fs_root->fs_root + 1);
   plan->root_spec = options->root_mount_spec ? g_strdup (options->root_mount_spec)
                                              : spec_of (plan->fs_root, "--root-mount-spec", error);
   if (plan->root_spec == NULL)
@@ -518,9 +525,11 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
     }
   else
     {
-      g_string_append_printf (
-        s, "Kernel arguments (bootc's order):\n  root=%s  (berth)\n  rw  (berth)\n",
-        plan->root_spec);
+      g_string_append_printf (s, "Kernel arguments (bootc's order):\n  root=%s  (berth)\n",
+                              plan->root_spec);
+      if (plan->root_flags != NULL)
+        g_string_append_printf (s, "  %s  (berth)\n", plan->root_flags);
+      g_string_append (s, "  rw  (berth)\n");
       if (plan->boot_spec != NULL)
         g_string_append_printf (s, "  boot=%s  (berth)\n", plan->boot_spec);
       g_string_append (s, "  then the image's /usr/lib/bootc/install/*.toml kargs and "
@@ -605,6 +614,8 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
     {
       g_autofree char *root = g_strdup_printf ("root=%s", plan->root_spec);
       json_array_append_new (k, json_string (root));
+      if (plan->root_flags != NULL)
+        json_array_append_new (k, json_string (plan->root_flags));
       json_array_append_new (k, json_string ("rw"));
       if (plan->boot_spec != NULL)
         {
@@ -871,8 +882,10 @@ build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
                            config->root_fs_type.file, config->root_fs_type.line,
                            config->root_fs_type.value, plan->root_fstype,
                            config->root_fs_type.value));
+  const char *root_kargs[] = { plan->root_flags, NULL };
   BerthKargsInstallOptions ko = {
     .root_mount_spec = plan->root_spec,
+    .root_kargs = root_kargs,
     .boot_mount_spec = plan->boot_spec,
     .install_config = config,
     .kargs_d = kargs_d,

@@ -10,7 +10,7 @@
 # shellcheck source=tests/lib/disk.sh
 . "$BERTH_TOP/tests/lib/disk.sh"
 need_root
-need_cmd sfdisk mkfs.vfat mkfs.xfs mkfs.ext4 blkid skopeo jq
+need_cmd sfdisk mkfs.vfat mkfs.xfs mkfs.ext4 mkfs.btrfs btrfs blkid skopeo jq
 [ -x "$BERTH" ] || fail "$BERTH not built"
 layout=${BERTH_TEST_IMAGE:-$("$BERTH_TOP/images/test-image")}
 export BERTH_RETRY_BASE_MS=50
@@ -117,5 +117,19 @@ deploy=$(find "$root/ostree/deploy/default/deploy" -mindepth 1 -maxdepth 1 -type
 grep -q "/boot" "$deploy/etc/fstab" && fail "an fstab line for /boot, which is not separate"
 mdir -b -i "$(disk_part "$dev" 1)" ::/EFI >/dev/null 2>&1 && fail "--bootloader none wrote to the ESP"
 mountpoint -q "$root" || fail "the caller's root was unmounted"
+
+log "a btrfs subvolume as the root (Anaconda's layout): rootflags=subvol= after root="
+bdev=
+disk_new bdev "$tmp/btrfs.img" 1G
+mkfs.btrfs -q -f "$bdev" >/dev/null || fail "mkfs.btrfs failed"
+disk_mount "$bdev" "$tmp/top"
+btrfs -q subvolume create "$tmp/top/root" >/dev/null || fail "btrfs subvolume create failed"
+disk_umount "$tmp/top"
+disk_mount "$bdev" "$tmp/bsys" subvol=root
+"$BERTH" install --dry-run --json --to-filesystem --bootloader none "oci:$layout:v1" \
+  "$tmp/bsys" >"$tmp/bplan.json" 2>"$tmp/err" || fail "dry run on btrfs: $(cat "$tmp/err")"
+assert_eq "$(jq -r '.kargs[:3] | join(" ")' "$tmp/bplan.json")" \
+  "root=UUID=$(blkid -s UUID -o value "$bdev") rootflags=subvol=root rw" "kargs of a subvolume root"
+assert_eq "$(jq -r '.kargsFrom[1]' "$tmp/bplan.json")" berth "rootflags' source"
 
 log "install --to-filesystem refusals, cleanup and /boot on the root ok"
