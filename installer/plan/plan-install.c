@@ -107,21 +107,21 @@ dir_is_empty_but (const char *dir, const char *const *allowed, GError **error)
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   if (d == NULL)
     return berth_throw_errno (error, dir);
-  g_autoptr (GPtrArray) found = g_ptr_array_new ();
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  guint n_found = 0;
   const char *name;
   while ((name = g_dir_read_name (d)) != NULL)
-    if (!g_strv_contains (allowed, name) && found->len < 6)
+    if (!g_strv_contains (allowed, name) && n_found++ < 6)
       g_ptr_array_add (found, g_strdup (name));
-  if (found->len == 0)
+  if (n_found == 0)
     return TRUE;
-  g_ptr_array_set_free_func (found, g_free);
   g_ptr_array_add (found, NULL);
   g_autofree char *list = g_strjoinv (", ", (char **)found->pdata);
   return berth_throw (error, BERTH_ERROR_REFUSED,
                       "Refusing %s: it is not empty (found: %s%s); --to-filesystem installs into "
                       "a freshly made filesystem (only lost+found and the mount points of /boot "
                       "and the ESP may be there)",
-                      dir, list, found->len > 6 ? ", ..." : "");
+                      dir, list, n_found > 6 ? ", ..." : "");
 }
 
 /* A mount below @root (boot, boot/efi, efi); NULL without error when @rel is not a mount point
