@@ -35,6 +35,23 @@ BerthImportWhiteout berth_import_whiteout_classify (const char *name, const char
  * the user) and cut at 200 bytes. */
 char *berth_import_quote_path (const char *path);
 
+/* A layer blob read ahead on a thread of its own (import-prefetch.c): the blob stream's reads
+ * (the network, the digest check) and, for gzip, the inflating, so a layer's decompression and
+ * its tar entries' hashing and writing use two CPUs. At most 2 MiB ahead. */
+typedef struct _BerthPrefetch BerthPrefetch;
+
+BerthPrefetch *berth_prefetch_start (GInputStream *blob, GCancellable *cancellable);
+/* The next chunk, valid until the next call: its length, 0 once the blob was read to its end
+ * (so its digest was checked), -1 with the blob stream's error or gzip's. */
+gssize berth_prefetch_read (BerthPrefetch *prefetch, const void **out_buf, GError **error);
+/* "gzip" when the reader inflates (what libarchive then gets is the tar), else NULL: known once
+ * berth_prefetch_read returned something. */
+const char *berth_prefetch_get_compression (BerthPrefetch *prefetch);
+guint64 berth_prefetch_get_blob_bytes (BerthPrefetch *prefetch);
+/* Stops the reader (cancelling a read in progress) and frees everything. */
+void berth_prefetch_free (BerthPrefetch *prefetch);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthPrefetch, berth_prefetch_free)
+
 struct _BerthImportedLayer
 {
   char *digest;

@@ -178,7 +178,7 @@ berth_pull_image (OstreeRepo *repo, BerthImageSource *source, const BerthPullOpt
   g_mutex_clear (&cb.lock);
   if (!ok)
     return FALSE;
-  if (syncfs (ostree_repo_get_dfd (repo)) < 0)
+  if (!options->no_sync && syncfs (ostree_repo_get_dfd (repo)) < 0)
     return berth_throw_errno (error, "syncfs on the repository");
 
   *out_result = g_steal_pointer (&result);

@@ -17,6 +17,9 @@ typedef struct
    * (ostree/container/image/...). NULL: the source's own reference. */
   const char *target_imgref;
   guint n_workers; /* 0: berth_import_default_workers () */
+  /* No syncfs of the repository's filesystem at the end: the caller syncs it later (an install,
+   * whose deploy runs syncfs over the whole target before any boot entry exists). */
+  gboolean no_sync;
   BerthImportProgressFunc progress;
   /* Bytes of the layer blobs read so far (compressed, as fetched) of @total, the layers that
    * are fetched (a reused layer leaves the total). Called from the import's worker threads,

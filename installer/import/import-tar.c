@@ -1,6 +1,7 @@
-/* Tar layers: one pass from the blob stream through libarchive's decompressor and tar reader
- * into ostree content objects and the layer's OstreeMutableTree. No temporary tarball, no
- * unpacked copy: a file's bytes go from the decompressor into its content object.
+/* Tar layers: one pass from the blob stream through the decompressor (gzip on the prefetch
+ * thread, zstd in libarchive) and libarchive's tar reader into ostree content objects and the
+ * layer's OstreeMutableTree. No temporary tarball, no unpacked copy: a file's bytes go from
+ * the decompressor into its content object.
  *
  * Everything here runs on one worker thread per layer and touches only that layer's state
  * (see the threading contract in import.h); the repo's object writes are thread-safe. */
@@ -10,9 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* One read from the blob stream: big enough that libarchive refills rarely, small enough to
- * keep a worker's memory flat. */
-#define BLOB_READ_SIZE (64 * 1024)
 /* Files up to this size are read whole and written with ostree_repo_write_regfile_inline;
  * larger ones stream through an OstreeContentWriter (in archive repos, through
  * ostree_repo_write_content) in pieces of this size, so memory does not grow with a file's
@@ -25,11 +23,11 @@ typedef struct
   gboolean archive_mode; /* ostree_repo_write_regfile() refuses archive repos (2022.7) */
   const BerthImportLayerDesc *desc;
   GInputStream *blob;
+  BerthPrefetch *prefetch; /* reads @blob ahead, inflating gzip */
   GCancellable *cancellable;
   /* The blob stream's own error (a digest mismatch, the network): it wins over libarchive's
    * rewording of it. */
   GError *read_error;
-  guint8 *inbuf;
   guint8 *databuf;
   BerthImportedLayer *layer;
   GHashTable *dirmeta_cache; /* GBytes (serialized dirmeta) -> checksum */
@@ -49,7 +47,7 @@ static void
 tar_reader_clear (TarReader *r)
 {
   g_clear_error (&r->read_error);
-  g_clear_pointer (&r->inbuf, g_free);
+  g_clear_pointer (&r->prefetch, berth_prefetch_free);
   g_clear_pointer (&r->databuf, g_free);
   g_clear_pointer (&r->layer, berth_imported_layer_free);
   g_clear_pointer (&r->dirmeta_cache, g_hash_table_unref);
@@ -90,7 +88,7 @@ blob_read_cb (struct archive *a, void *data, const void **out_buf)
 {
   TarReader *r = data;
   g_autoptr (GError) local_error = NULL;
-  gssize n = g_input_stream_read (r->blob, r->inbuf, BLOB_READ_SIZE, r->cancellable, &local_error);
+  gssize n = berth_prefetch_read (r->prefetch, out_buf, &local_error);
   if (n < 0)
     {
       archive_set_error (a, EIO, "%s", local_error->message);
@@ -98,8 +96,6 @@ blob_read_cb (struct archive *a, void *data, const void **out_buf)
         r->read_error = g_steal_pointer (&local_error);
       return -1;
     }
-  r->layer->stats.n_blob_bytes += n;
-  *out_buf = r->inbuf;
   return n;
 }
 
@@ -110,12 +106,15 @@ drain_blob (TarReader *r, GError **error)
 {
   while (TRUE)
     {
-      gssize n = g_input_stream_read (r->blob, r->inbuf, BLOB_READ_SIZE, r->cancellable, error);
+      const void *buf;
+      gssize n = berth_prefetch_read (r->prefetch, &buf, error);
       if (n < 0)
         return FALSE;
       if (n == 0)
-        return TRUE;
-      r->layer->stats.n_blob_bytes += n;
+        {
+          r->layer->stats.n_blob_bytes = berth_prefetch_get_blob_bytes (r->prefetch);
+          return TRUE;
+        }
     }
 }
 
@@ -767,7 +766,6 @@ berth_import_tar_read (OstreeRepo *repo, const BerthImportLayerDesc *desc, GInpu
     .desc = desc,
     .blob = blob,
     .cancellable = cancellable,
-    .inbuf = g_malloc (BLOB_READ_SIZE),
     .databuf = g_malloc (DATA_BUF_SIZE),
     .layer = berth_imported_layer_new (desc->digest),
     .dirmeta_cache
@@ -794,13 +792,16 @@ berth_import_tar_read (OstreeRepo *repo, const BerthImportLayerDesc *desc, GInpu
       berth_throw_archive (error, a, "Setting up libarchive");
       return NULL;
     }
+  r.prefetch = berth_prefetch_start (blob, cancellable);
   if (archive_read_open (a, &r, NULL, blob_read_cb, NULL) != ARCHIVE_OK)
     {
       throw_archive (&r, a, "Reading the blob", error);
       return NULL;
     }
 
-  const char *compression = filter_name (archive_filter_code (a, 0));
+  const char *compression = berth_prefetch_get_compression (r.prefetch);
+  if (compression == NULL)
+    compression = filter_name (archive_filter_code (a, 0));
   const char *claimed = media_type_compression (desc->media_type);
   if (claimed != NULL && !g_str_equal (claimed, compression))
     g_debug ("Layer %s: media type %s but the bytes are %s; going by the bytes", desc->digest,

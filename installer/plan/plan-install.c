@@ -1041,7 +1041,10 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
   BerthPullOptions po = { .target_imgref = plan->target_ref,
                           .progress = on_pull,
                           .bytes = on_pull_bytes,
-                          .progress_data = &pp };
+                          .progress_data = &pp,
+                          /* the deploy syncs the whole target before it writes a boot entry,
+                           * and the finish step again */
+                          .no_sync = TRUE };
   g_autoptr (BerthImportResult) pulled = NULL;
   step (progress, user_data, cur, plan->image_name);
   g_mutex_init (&pp.lock);

@@ -1092,6 +1092,110 @@ test_magic_over_media_type (Fixture *f, gconstpointer data)
   g_assert_cmpstr (tree, ==, "");
 }
 
+/* A stream that returns at most one byte per read: every boundary the prefetch reader and the
+ * inflater can meet (a gzip magic split in two, a member's end at a read's end). */
+G_DECLARE_FINAL_TYPE (TrickleStream, trickle_stream, BERTH_TEST, TRICKLE_STREAM, GFilterInputStream)
+
+struct _TrickleStream
+{
+  GFilterInputStream parent_instance;
+};
+
+G_DEFINE_TYPE (TrickleStream, trickle_stream, G_TYPE_FILTER_INPUT_STREAM)
+
+static gssize
+trickle_stream_read (GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
+                     GError **error)
+{
+  GInputStream *base = g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (stream));
+  return g_input_stream_read (base, buffer, MIN (count, 1), cancellable, error);
+}
+
+static void
+trickle_stream_class_init (TrickleStreamClass *klass)
+{
+  G_INPUT_STREAM_CLASS (klass)->read_fn = trickle_stream_read;
+}
+
+static void
+trickle_stream_init (TrickleStream *self)
+{
+}
+
+static char *
+import_trickled (OstreeRepo *repo, GBytes *bytes, BerthImportLayerStats *out_stats, GError **error)
+{
+  g_autofree char *digest = digest_of (bytes);
+  BerthImportLayerDesc desc = { .digest = digest };
+  g_autoptr (GInputStream) base = g_memory_input_stream_new_from_bytes (bytes);
+  g_autoptr (GInputStream) stream
+    = g_object_new (trickle_stream_get_type (), "base-stream", base, NULL);
+  g_autoptr (BerthImportedLayer) layer = berth_import_layer_read (repo, &desc, stream, NULL, error);
+  if (layer == NULL)
+    return NULL;
+  g_autofree char *commit = NULL;
+  if (!berth_import_layer_commit (repo, layer, &commit, NULL, error))
+    return NULL;
+  *out_stats = *berth_imported_layer_get_stats (layer);
+  return g_steal_pointer (&commit);
+}
+
+static GBytes *
+join_bytes (GBytes *a, GBytes *b)
+{
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  gsize la, lb;
+  const guint8 *da = g_bytes_get_data (a, &la);
+  const guint8 *db = g_bytes_get_data (b, &lb);
+  g_byte_array_append (out, da, (guint)la);
+  g_byte_array_append (out, db, (guint)lb);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* gzip as gzip(1) and libarchive read it: several members in a row are one stream, bytes after
+ * the last member are read (to the blob's end, for its digest) and dropped; and any read size. */
+static void
+test_gzip_shapes (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) tar = fixture_bytes ("whiteouts/generated/kernel-swap-derived-layer.tar");
+  g_autofree char *want_commit = import_layer (f->repo, tar, NULL, NULL, NULL);
+  g_autofree char *want = root_of (f->repo, want_commit);
+  gsize len = g_bytes_get_size (tar);
+  g_autoptr (GBytes) first = g_bytes_new_from_bytes (tar, 0, len / 3);
+  g_autoptr (GBytes) rest = g_bytes_new_from_bytes (tar, len / 3, len - len / 3);
+  g_autoptr (GBytes) gz_first = gzip_bytes (first);
+  g_autoptr (GBytes) gz_rest = gzip_bytes (rest);
+  g_autoptr (GBytes) members = join_bytes (gz_first, gz_rest);
+  g_autoptr (GBytes) gz = gzip_bytes (tar);
+  g_autoptr (GBytes) trailing = concat_bytes (gz, 4096);
+  GBytes *shapes[] = { members, trailing, gz };
+  for (gsize i = 0; i < G_N_ELEMENTS (shapes); i++)
+    for (int trickle = 0; trickle < 2; trickle++)
+      {
+        g_autoptr (GError) error = NULL;
+        BerthImportLayerStats stats = { 0 };
+        g_autofree char *commit = trickle ? import_trickled (f->repo, shapes[i], &stats, &error)
+                                          : import_layer (f->repo, shapes[i], NULL, &stats, &error);
+        g_assert_no_error (error);
+        g_autofree char *root = root_of (f->repo, commit);
+        g_assert_cmpstr (root, ==, want);
+        g_assert_cmpstr (stats.compression, ==, "gzip");
+        g_assert_cmpuint (stats.n_blob_bytes, ==, g_bytes_get_size (shapes[i]));
+      }
+
+  /* damaged deflate data with a stream that reports nothing itself: gzip's error, named */
+  gsize gzlen;
+  const void *gzdata = g_bytes_get_data (gz, &gzlen);
+  guint8 *bad = g_memdup2 (gzdata, gzlen);
+  for (gsize j = 20; j < gzlen - 8; j += 7)
+    bad[j] ^= 0x55;
+  g_autoptr (GBytes) damaged = g_bytes_new_take (bad, gzlen);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *c_bad = import_layer (f->repo, damaged, NULL, NULL, &error);
+  g_assert_null (c_bad);
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_FAILED);
+}
+
 /* ---- failing streams ---------------------------------------------------------------------- */
 
 static void
@@ -1995,6 +2099,7 @@ main (int argc, char **argv)
   ADD_TEST_MODES ("/import/fixtures/hlinks", test_hlinks);
   ADD_TEST_MODES ("/import/fixtures/containers-storage-broken", test_containers_storage_broken);
   ADD_TEST_MODES ("/import/compression", test_compression);
+  ADD_TEST_MODES ("/import/gzip-shapes", test_gzip_shapes);
   ADD_TEST ("/import/magic-over-media-type", test_magic_over_media_type);
   ADD_TEST_MODES ("/import/digest-mismatch-at-eof", test_digest_mismatch_at_eof);
   ADD_TEST_MODES ("/import/entry-types", test_entry_types);
