@@ -67,42 +67,76 @@ esp_path (const char *path)
   return g_strconcat ("::/", path, NULL);
 }
 
-static gboolean
-esp_exists (BerthEsp *esp, const char *path, GCancellable *cancellable)
+/* The directories on the ESP, "EFI", "EFI/BOOT", ..., from one recursive listing. */
+static void
+esp_list_dirs (BerthEsp *esp, GHashTable *out, GCancellable *cancellable)
 {
-  g_autofree char *p = esp_path (path);
-  /* -b: bare listing; exits non-zero when the path does not exist */
-  const char *argv[] = { "mdir", "-b", "-i", esp->image, p, NULL };
-  return berth_spawn_sync (argv, NULL, NULL, cancellable, NULL);
+  /* -/: recursive; -b: bare, one path per line, directories ending in '/' */
+  const char *argv[] = { "mdir", "-/", "-b", "-i", esp->image, "::/", NULL };
+  g_autofree char *listing = NULL;
+  /* mdir fails on an empty root directory: then there is nothing; a device mtools cannot read
+   * fails the mmd that follows, with mtools' own message */
+  if (!berth_spawn_sync (argv, NULL, &listing, cancellable, NULL))
+    return;
+  g_auto (GStrv) lines = g_strsplit (listing, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      char *line = g_strstrip (*l);
+      if (g_str_has_prefix (line, "::/") && g_str_has_suffix (line, "/") && strlen (line) > 4)
+        g_hash_table_add (out, g_strndup (line + 3, strlen (line) - 4));
+    }
 }
 
 gboolean
-berth_esp_mkdir_p (BerthEsp *esp, const char *dir, GCancellable *cancellable, GError **error)
+berth_esp_mkdirs (BerthEsp *esp, const char *const *dirs, GCancellable *cancellable, GError **error)
 {
   if (esp->dir != NULL)
     {
-      g_autofree char *path = g_build_filename (esp->dir, dir, NULL);
-      if (g_mkdir_with_parents (path, 0755) < 0)
-        return berth_throw_errno (error, path);
+      for (const char *const *d = dirs; *d != NULL; d++)
+        {
+          g_autofree char *path = g_build_filename (esp->dir, *d, NULL);
+          if (g_mkdir_with_parents (path, 0755) < 0)
+            return berth_throw_errno (error, path);
+        }
       return TRUE;
     }
-  g_auto (GStrv) parts = g_strsplit (dir, "/", -1);
-  g_autoptr (GString) sofar = g_string_new (NULL);
-  for (char **p = parts; *p != NULL; p++)
+  /* one listing, then one mmd of every missing directory, parents first: two mtools calls
+   * instead of two per path component */
+  g_autoptr (GHashTable) have = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  esp_list_dirs (esp, have, cancellable);
+  g_autoptr (GStrvBuilder) argv = g_strv_builder_new ();
+  g_strv_builder_add_many (argv, "mmd", "-i", esp->image, NULL);
+  gboolean any = FALSE;
+  for (const char *const *d = dirs; *d != NULL; d++)
     {
-      if (**p == '\0')
-        continue;
-      if (sofar->len > 0)
-        g_string_append_c (sofar, '/');
-      g_string_append (sofar, *p);
-      if (esp_exists (esp, sofar->str, cancellable))
-        continue;
-      g_autofree char *target = esp_path (sofar->str);
-      const char *argv[] = { "mmd", "-i", esp->image, target, NULL };
-      if (!berth_spawn_sync (argv, NULL, NULL, cancellable, error))
-        return FALSE;
+      g_auto (GStrv) parts = g_strsplit (*d, "/", -1);
+      g_autoptr (GString) sofar = g_string_new (NULL);
+      for (char **part = parts; *part != NULL; part++)
+        {
+          if (**part == '\0')
+            continue;
+          if (sofar->len > 0)
+            g_string_append_c (sofar, '/');
+          g_string_append (sofar, *part);
+          /* vfat names are case-insensitive: "EFI/Boot" is "EFI/BOOT" */
+          gboolean found = g_hash_table_contains (have, sofar->str);
+          GHashTableIter it;
+          gpointer key;
+          g_hash_table_iter_init (&it, have);
+          while (!found && g_hash_table_iter_next (&it, &key, NULL))
+            found = g_ascii_strcasecmp (key, sofar->str) == 0;
+          if (found)
+            continue;
+          g_hash_table_add (have, g_strdup (sofar->str));
+          g_autofree char *target = esp_path (sofar->str);
+          g_strv_builder_add (argv, target);
+          any = TRUE;
+        }
     }
-  return TRUE;
+  if (!any)
+    return TRUE;
+  g_auto (GStrv) args = g_strv_builder_end (argv);
+  return berth_spawn_sync ((const char *const *)args, NULL, NULL, cancellable, error);
 }
 
 gboolean

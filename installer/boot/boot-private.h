@@ -21,9 +21,10 @@ void berth_esp_init (BerthEsp *esp, const char *device, guint64 offset);
 /* The ESP mounted at @dir (a caller's /boot/efi). */
 void berth_esp_init_dir (BerthEsp *esp, const char *dir);
 
-/* mmd of @dir (`EFI/systemd`, components separated by `/`) and its parents that are missing. */
-gboolean berth_esp_mkdir_p (BerthEsp *esp, const char *dir, GCancellable *cancellable,
-                            GError **error);
+/* Makes the directories @dirs (NULL-terminated; "EFI/systemd", components separated by '/')
+ * and their missing parents. */
+gboolean berth_esp_mkdirs (BerthEsp *esp, const char *const *dirs, GCancellable *cancellable,
+                           GError **error);
 
 /* Copies the local file @src to @dest (`EFI/BOOT/BOOTX64.EFI`) as `@dest.tmp`, then renames it
  * over @dest: the real name never holds a partial file. */

@@ -74,9 +74,8 @@ berth_boot_install_systemd_boot (const BerthBootInstallOptions *options, GCancel
   g_autofree char *in_systemd = g_strdup_printf ("EFI/systemd/%s", sdboot_name);
   g_autofree char *driver_dest = g_strdup_printf ("EFI/systemd/drivers/ext4_%s.efi", efi->efi);
 
-  if (!berth_esp_mkdir_p (&esp, "EFI/BOOT", cancellable, error)
-      || !berth_esp_mkdir_p (&esp, "EFI/systemd/drivers", cancellable, error)
-      || !berth_esp_mkdir_p (&esp, "loader", cancellable, error))
+  const char *const dirs[] = { "EFI/BOOT", "EFI/systemd/drivers", "loader", NULL };
+  if (!berth_esp_mkdirs (&esp, dirs, cancellable, error))
     return FALSE;
   /* the driver and loader.conf before the binaries that use them; the fallback path (the one
    * the firmware boots without a boot entry) last */
