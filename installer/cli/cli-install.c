@@ -82,6 +82,7 @@ static int opt_progress_fd = -1;
  * byte updates have no message; every event has "step". */
 static gboolean stderr_is_tty;
 static gboolean bar_shown;
+static guint layers_done; /* the pull's layer events: one per layer, imported or present */
 
 static void
 write_all (int fd, const char *s)
@@ -120,13 +121,16 @@ draw_bar (const BerthInstallEvent *e)
   bar[WIDTH] = '\0';
   g_autofree char *d = g_format_size (e->bytes_done);
   g_autofree char *t = g_format_size (e->bytes_total);
-  g_printerr ("\r\033[K[pull] [%s] %3u%%  %s of %s", bar, (guint)(done * 100 / total), d, t);
+  g_printerr ("\r\033[K[pull] [%s] %3u%%  %s of %s, %u/%u layers", bar, (guint)(done * 100 / total),
+              d, t, layers_done, e->n_layers);
   bar_shown = TRUE;
 }
 
 static void
 on_progress (const BerthInstallEvent *e, gpointer user_data)
 {
+  if (e->layer > 0 && e->message != NULL)
+    layers_done++;
   if (e->message != NULL)
     {
       if (bar_shown)

@@ -105,6 +105,7 @@ script -qec "$cmd" "$tmp/tty.log" >/dev/null 2>&1 \
   || { cat "$tmp/tty.log" >&2; fail "install with /boot on the root failed"; }
 bar=$(tr '\r' '\n' <"$tmp/tty.log" | grep -a '^.*\[pull\] \[[#-]*\] *[0-9]*%' | tail -n 1)
 assert_contains "$bar" "[pull] [##############################] 100%"
+assert_contains "$bar" ", 6/6 layers"
 root_uuid=$(blkid -s UUID -o value "$(disk_part "$dev" 3)")
 entry=$(find "$root/boot/loader/entries" -name '*.conf')
 [ -f "$entry" ] || fail "no BLS entry under $root/boot/loader/entries"
