@@ -40,34 +40,19 @@ loop_backs (const char *name, const struct stat *st)
 }
 
 /* "/dev/loop5p4 on /tmp/x" for each mount of @name ("loop5") or of one of its partitions. */
-static gboolean
-loop_mounts (const char *name, GPtrArray *out, GError **error)
+static char **
+loop_mounts (const char *name, GError **error)
 {
   g_autofree char *sys = g_strdup_printf ("/sys/block/%s/dev", name);
   g_autofree char *contents = NULL;
   unsigned int maj, min;
   if (!g_file_get_contents (sys, &contents, NULL, NULL)
       || sscanf (contents, "%u:%u", &maj, &min) != 2)
-    return TRUE; /* detached and gone meanwhile */
-  dev_t disk = makedev (maj, min);
-  g_autoptr (GArray) devs = berth_disk_partition_devnums (disk);
-  g_array_append_val (devs, disk);
+    return g_new0 (char *, 1); /* detached and gone meanwhile */
   g_autoptr (GArray) mounts = berth_disk_read_mountinfo (error);
   if (mounts == NULL)
-    return FALSE;
-  for (guint i = 0; i < mounts->len; i++)
-    {
-      const BerthMountEntry *e = &g_array_index (mounts, BerthMountEntry, i);
-      dev_t d = berth_disk_mount_block_dev (e);
-      for (guint j = 0; d != 0 && j < devs->len; j++)
-        if (g_array_index (devs, dev_t, j) == d)
-          {
-            g_ptr_array_add (
-              out, g_strdup_printf ("%s on %s", e->source ? e->source : "?", e->mountpoint));
-            break;
-          }
-    }
-  return TRUE;
+    return NULL;
+  return berth_disk_list_mounts (mounts, makedev (maj, min), TRUE);
 }
 
 /* REFUSED when the file @st describes is already attached to a loop device. Mounted, that device's
@@ -90,18 +75,17 @@ check_not_attached (const struct stat *st, GError **error)
       g_autofree char *attached = g_strdup_printf ("/sys/block/%s/loop", name);
       if (!g_file_test (attached, G_FILE_TEST_IS_DIR) || !loop_backs (name, st))
         continue;
-      g_autoptr (GPtrArray) mounted = g_ptr_array_new_with_free_func (g_free);
-      if (!loop_mounts (name, mounted, error))
+      g_auto (GStrv) mounted = loop_mounts (name, error);
+      if (mounted == NULL)
         return FALSE;
-      if (mounted->len == 0)
+      if (mounted[0] == NULL)
         return berth_throw (
           error, BERTH_ERROR_REFUSED,
           "the file is already attached as /dev/%s: detach it (losetup -d /dev/%s) "
           "first; a second loop device over the same file would write behind "
           "the first one's back",
           name, name);
-      g_ptr_array_add (mounted, NULL);
-      g_autofree char *list = g_strjoinv (", ", (char **)mounted->pdata);
+      g_autofree char *list = g_strjoinv (", ", mounted);
       return berth_throw (
         error, BERTH_ERROR_REFUSED,
         "the file is already attached as /dev/%s, whose filesystems are mounted (%s): "

@@ -187,15 +187,10 @@ berth_disk_mounted_at (const char *node, GError **error)
   struct stat st;
   if (stat (node, &st) < 0)
     return (berth_throw_errno (error, node), NULL);
+  if (!S_ISBLK (st.st_mode))
+    return g_new0 (char *, 1);
   g_autoptr (GArray) mounts = berth_disk_read_mountinfo (error);
   if (mounts == NULL)
     return NULL;
-  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
-  for (guint i = 0; i < mounts->len; i++)
-    {
-      const BerthMountEntry *e = &g_array_index (mounts, BerthMountEntry, i);
-      if (S_ISBLK (st.st_mode) && berth_disk_mount_block_dev (e) == st.st_rdev)
-        g_strv_builder_add (b, e->mountpoint);
-    }
-  return g_strv_builder_end (b);
+  return berth_disk_list_mounts (mounts, st.st_rdev, FALSE);
 }

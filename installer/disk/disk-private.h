@@ -33,6 +33,10 @@ GArray *berth_disk_read_mountinfo (GError **error);
  * (btrfs, major 0) the rdev of its source node. 0 when not block-backed. */
 dev_t berth_disk_mount_block_dev (const BerthMountEntry *e);
 
+/* "SOURCE on MOUNTPOINT" for each entry of @mounts on the block device @dev and, with
+ * @with_partitions, on its partitions. */
+char **berth_disk_list_mounts (GArray *mounts, dev_t dev, gboolean with_partitions);
+
 /* Erases every signature libblkid finds on the device open (for writing) on @fd. */
 gboolean berth_disk_wipe_signatures (int fd, const char *device, GError **error);
 

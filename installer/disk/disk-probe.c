@@ -139,13 +139,29 @@ berth_disk_mount_block_dev (const BerthMountEntry *e)
   return 0;
 }
 
-static gboolean
-devnum_in (GArray *devs, dev_t d)
+char **
+berth_disk_list_mounts (GArray *mounts, dev_t dev, gboolean with_partitions)
 {
-  for (guint i = 0; i < devs->len; i++)
-    if (g_array_index (devs, dev_t, i) == d)
-      return TRUE;
-  return FALSE;
+  g_autoptr (GArray) devs = with_partitions ? berth_disk_partition_devnums (dev)
+                                            : g_array_new (FALSE, FALSE, sizeof (dev_t));
+  g_array_append_val (devs, dev);
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  for (guint i = 0; i < mounts->len; i++)
+    {
+      BerthMountEntry *e = &g_array_index (mounts, BerthMountEntry, i);
+      dev_t d = berth_disk_mount_block_dev (e);
+      if (d == 0)
+        continue;
+      for (guint j = 0; j < devs->len; j++)
+        if (g_array_index (devs, dev_t, j) == d)
+          {
+            g_autofree char *line
+              = g_strdup_printf ("%s on %s", e->source ? e->source : "?", e->mountpoint);
+            g_strv_builder_add (b, line);
+            break;
+          }
+    }
+  return g_strv_builder_end (b);
 }
 
 /* Disks the running system uses: /, /boot and the live medium, through device-mapper or md
@@ -271,19 +287,7 @@ berth_disk_probe (const char *path, BerthDiskInfo **out_info, GError **error)
   g_autoptr (GArray) mounts = berth_disk_read_mountinfo (error);
   if (mounts == NULL)
     return FALSE;
-  g_autoptr (GArray) devs = berth_disk_partition_devnums (info->devnum);
-  g_array_append_val (devs, info->devnum);
-  g_autoptr (GPtrArray) mounted = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < mounts->len; i++)
-    {
-      BerthMountEntry *e = &g_array_index (mounts, BerthMountEntry, i);
-      dev_t d = berth_disk_mount_block_dev (e);
-      if (d != 0 && devnum_in (devs, d))
-        g_ptr_array_add (mounted,
-                         g_strdup_printf ("%s on %s", e->source ? e->source : "?", e->mountpoint));
-    }
-  g_ptr_array_add (mounted, NULL);
-  info->mounted = (char **)g_ptr_array_free (g_steal_pointer (&mounted), FALSE);
+  info->mounted = berth_disk_list_mounts (mounts, info->devnum, TRUE);
 
   g_autoptr (GPtrArray) uses = g_ptr_array_new_with_free_func (g_free);
   const char *const system_paths[] = { "/", "/boot", "/boot/efi", "/run/initramfs/live" };

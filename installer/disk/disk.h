@@ -219,7 +219,7 @@ gboolean berth_disk_mount_info (const char *path, BerthDiskMountInfo **out_info,
 gboolean berth_disk_find_partition (const char *disk, const char *type_guid, char **out_node,
                                     GError **error);
 
-/* The mount points of the block device @node (empty when it is not mounted). */
+/* The mounts of the block device @node, "SOURCE on MOUNTPOINT" (empty when not mounted). */
 char **berth_disk_mounted_at (const char *node, GError **error);
 
 /* Mounts @source trying the filesystems berth makes (xfs, ext4, btrfs). */

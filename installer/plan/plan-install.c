@@ -186,9 +186,9 @@ plan_filesystem_esp (BerthInstallPlan *plan, GError **error)
         return FALSE;
       if (at[0] != NULL)
         return berth_throw (error, BERTH_ERROR_REFUSED,
-                            "The EFI system partition %s is mounted on %s: mount it at %s/boot/efi "
+                            "The EFI system partition is mounted (%s): mount it at %s/boot/efi "
                             "instead, or unmount it (berth writes an unmounted ESP directly)",
-                            plan->esp_node, at[0], dir);
+                            at[0], dir);
       esp_disk = m->disk;
     }
 
