@@ -192,32 +192,12 @@ pull_progress (BerthImportEvent event, int layer_index, const BerthImportLayerSt
   PullProgress *p = user_data;
   if (opt_quiet)
     return;
-  guint n = p->manifest->layers->len;
-  switch (event)
-    {
-    case BERTH_IMPORT_EVENT_LAYER_REUSED:
-      {
-        const BerthDescriptor *d = p->manifest->layers->pdata[layer_index];
-        g_printerr ("layer %d/%u %.19s: already in the repository\n", layer_index + 1, n,
-                    d->digest);
-        break;
-      }
-    case BERTH_IMPORT_EVENT_LAYER_IMPORTED:
-      {
-        const BerthDescriptor *d = p->manifest->layers->pdata[layer_index];
-        g_autofree char *blob = g_format_size (stats->n_blob_bytes);
-        g_autofree char *content = g_format_size (stats->n_bytes);
-        g_printerr (
-          "layer %d/%u %.19s: %s fetched (%s), %" G_GUINT64_FORMAT " files with %s%s\n",
-          layer_index + 1, n, d->digest, blob, stats->compression, stats->n_files, content,
-          stats->n_dropped_devices + stats->n_dropped_special ? ", device nodes and FIFOs dropped"
-                                                              : "");
-        break;
-      }
-    case BERTH_IMPORT_EVENT_MERGED:
-      g_printerr ("merged %u layers\n", n);
-      break;
-    }
+  const char *digest
+    = layer_index >= 0 ? ((const BerthDescriptor *)p->manifest->layers->pdata[layer_index])->digest
+                       : NULL;
+  g_autofree char *line
+    = berth_import_event_describe (event, layer_index, p->manifest->layers->len, digest, stats);
+  g_printerr ("%s\n", line);
 }
 
 int

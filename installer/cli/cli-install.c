@@ -76,8 +76,9 @@ static int opt_progress_fd = -1;
 /* Progress on stderr: a bar for the pull's bytes when stderr is a terminal, plain lines
  * otherwise. With --progress-fd N also one JSON object per event on fd N, for a GUI or
  * Anaconda:
- *   {"step": "pull", "message": "layer 2/6: 46.3 MB, 1142 files", "layer": 2, "layers": 6,
- *    "bytesDone": 48544432, "bytesTotal": 148897011}
+ *   {"step": "pull",
+ *    "message": "layer 2/6 sha256:76f0e71f4dae: 46.3 MB fetched (gzip), 1142 files with 99.6 MB",
+ *    "layer": 2, "layers": 6, "bytesDone": 48544432, "bytesTotal": 148897011}
  *   {"step": "pull", "bytesDone": 50331648, "bytesTotal": 148897011, "layers": 6}
  * byte updates have no message; every event has "step". */
 static gboolean stderr_is_tty;

@@ -16,6 +16,31 @@ berth_import_event_to_string (BerthImportEvent event)
   return event_names[event];
 }
 
+char *
+berth_import_event_describe (BerthImportEvent event, int layer_index, guint n_layers,
+                             const char *digest, const BerthImportLayerStats *stats)
+{
+  switch (event)
+    {
+    case BERTH_IMPORT_EVENT_LAYER_REUSED:
+      return g_strdup_printf ("layer %d/%u %.19s: already in the repository", layer_index + 1,
+                              n_layers, digest);
+    case BERTH_IMPORT_EVENT_LAYER_IMPORTED:
+      {
+        g_autofree char *blob = g_format_size (stats->n_blob_bytes);
+        g_autofree char *content = g_format_size (stats->n_bytes);
+        return g_strdup_printf (
+          "layer %d/%u %.19s: %s fetched (%s), %" G_GUINT64_FORMAT " files with %s%s",
+          layer_index + 1, n_layers, digest, blob, stats->compression, stats->n_files, content,
+          stats->n_dropped_devices + stats->n_dropped_special ? ", device nodes and FIFOs dropped"
+                                                              : "");
+      }
+    case BERTH_IMPORT_EVENT_MERGED:
+      return g_strdup_printf ("merged %u layers", n_layers);
+    }
+  return g_strdup (berth_import_event_to_string (event));
+}
+
 /* Each worker holds a decompressor and a layer's tree: measured on the test OS image, peak RSS
  * is 20 MiB with any number of gzip workers but grows by ~7 MiB per zstd worker (the decoder's
  * window), so 4 keeps a pull under DESIGN's 64 MiB (43 MiB measured); images rarely have more

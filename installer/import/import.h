@@ -181,6 +181,12 @@ typedef enum
 
 const char *berth_import_event_to_string (BerthImportEvent event);
 
+/* The line a user reads for an event: "layer 2/6 sha256:1a2b3c4d5e6f: 46.3 MB fetched (gzip),
+ * 1142 files with 120.1 MB", "layer 3/6 ...: already in the repository", "merged 6 layers".
+ * @digest is the layer's (NULL for MERGED); @stats is set for LAYER_IMPORTED. */
+char *berth_import_event_describe (BerthImportEvent event, int layer_index, guint n_layers,
+                                   const char *digest, const BerthImportLayerStats *stats);
+
 /* Progress, called on the thread that called berth_import_image(). @layer_index is the
  * layer's position in the manifest (-1 for MERGED); @stats is NULL except for IMPORTED. */
 typedef void (*BerthImportProgressFunc) (BerthImportEvent event, int layer_index,

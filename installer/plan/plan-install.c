@@ -756,6 +756,7 @@ typedef struct
 {
   BerthInstallProgressFunc progress;
   gpointer user_data;
+  GPtrArray *layers; /* the manifest's BerthDescriptor */
   guint n_layers;
   GMutex lock;
   guint64 done, total;
@@ -779,23 +780,9 @@ static void
 on_pull (BerthImportEvent event, int layer, const BerthImportLayerStats *stats, gpointer data)
 {
   PullProgress *p = data;
-  g_autofree char *msg = NULL;
-  switch (event)
-    {
-    case BERTH_IMPORT_EVENT_LAYER_REUSED:
-      msg = g_strdup_printf ("layer %d/%u already present", layer + 1, p->n_layers);
-      break;
-    case BERTH_IMPORT_EVENT_LAYER_IMPORTED:
-      {
-        g_autofree char *sz = g_format_size (stats->n_blob_bytes);
-        msg = g_strdup_printf ("layer %d/%u: %s, %" G_GUINT64_FORMAT " files", layer + 1,
-                               p->n_layers, sz, stats->n_files);
-        break;
-      }
-    case BERTH_IMPORT_EVENT_MERGED:
-      msg = g_strdup_printf ("merged %u layers", p->n_layers);
-      break;
-    }
+  const char *digest
+    = layer >= 0 ? ((const BerthDescriptor *)p->layers->pdata[layer])->digest : NULL;
+  g_autofree char *msg = berth_import_event_describe (event, layer, p->n_layers, digest, stats);
   g_mutex_lock (&p->lock);
   BerthInstallEvent ev = { .step = "pull",
                            .message = msg,
@@ -1034,10 +1021,11 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
   step (progress, user_data, "sysroot", "initialising the ostree sysroot");
   if (!berth_deploy_init_sysroot (a->mnt, plan->stateroot, &sysroot, &repo, cancellable, error))
     return step_failed (error, cur);
-  PullProgress pp
-    = { .progress = progress,
-        .user_data = user_data,
-        .n_layers = berth_image_source_get_image (plan->source)->manifest->layers->len };
+  GPtrArray *manifest_layers = berth_image_source_get_image (plan->source)->manifest->layers;
+  PullProgress pp = { .progress = progress,
+                      .user_data = user_data,
+                      .layers = manifest_layers,
+                      .n_layers = manifest_layers->len };
   BerthPullOptions po = { .target_imgref = plan->target_ref,
                           .progress = on_pull,
                           .bytes = on_pull_bytes,
