@@ -15,24 +15,31 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-/* ---- a stream that fails at EOF, as the OCI module's digest-checking stream does ---------- */
+/* ---- test streams: one that fails at EOF, as the OCI module's digest-checking stream does;
+ * one that returns at most N bytes per read, to meet every boundary the prefetch reader and
+ * the inflater can meet (a gzip magic split in two, a member's end at a read's end) ------- */
 
-G_DECLARE_FINAL_TYPE (BadEofStream, bad_eof_stream, BERTH_TEST, BAD_EOF_STREAM, GFilterInputStream)
+G_DECLARE_FINAL_TYPE (TestStream, test_stream, BERTH_TEST, TEST_STREAM, GFilterInputStream)
 
-struct _BadEofStream
+struct _TestStream
 {
   GFilterInputStream parent_instance;
+  gsize max_read; /* 0: as asked */
+  gboolean bad_eof;
 };
 
-G_DEFINE_TYPE (BadEofStream, bad_eof_stream, G_TYPE_FILTER_INPUT_STREAM)
+G_DEFINE_TYPE (TestStream, test_stream, G_TYPE_FILTER_INPUT_STREAM)
 
 static gssize
-bad_eof_stream_read (GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
-                     GError **error)
+test_stream_read (GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
+                  GError **error)
 {
+  TestStream *self = (TestStream *)stream;
   GInputStream *base = g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (stream));
+  if (self->max_read > 0)
+    count = MIN (count, self->max_read);
   gssize n = g_input_stream_read (base, buffer, count, cancellable, error);
-  if (n == 0)
+  if (n == 0 && self->bad_eof)
     {
       berth_throw (error, BERTH_ERROR_DIGEST_MISMATCH, "Blob digest mismatch");
       return -1;
@@ -41,21 +48,30 @@ bad_eof_stream_read (GInputStream *stream, void *buffer, gsize count, GCancellab
 }
 
 static void
-bad_eof_stream_class_init (BadEofStreamClass *klass)
+test_stream_class_init (TestStreamClass *klass)
 {
-  G_INPUT_STREAM_CLASS (klass)->read_fn = bad_eof_stream_read;
+  G_INPUT_STREAM_CLASS (klass)->read_fn = test_stream_read;
 }
 
 static void
-bad_eof_stream_init (BadEofStream *self)
+test_stream_init (TestStream *self)
 {
+}
+
+static GInputStream *
+test_stream_new (GBytes *bytes, gsize max_read, gboolean bad_eof)
+{
+  g_autoptr (GInputStream) base = g_memory_input_stream_new_from_bytes (bytes);
+  TestStream *self = g_object_new (test_stream_get_type (), "base-stream", base, NULL);
+  self->max_read = max_read;
+  self->bad_eof = bad_eof;
+  return G_INPUT_STREAM (self);
 }
 
 static GInputStream *
 bad_eof_stream_new (GBytes *bytes)
 {
-  g_autoptr (GInputStream) base = g_memory_input_stream_new_from_bytes (bytes);
-  return g_object_new (bad_eof_stream_get_type (), "base-stream", base, NULL);
+  return test_stream_new (bytes, 0, TRUE);
 }
 
 /* ---- fixture: a temporary archive-mode repo --------------------------------------------- */
@@ -176,14 +192,15 @@ concat_bytes (GBytes *a, gsize n_zeros)
   return g_bytes_new_take (buf, len + n_zeros);
 }
 
-/* Reads one layer and commits it; NULL (with @error) when the read fails. */
+/* Reads one layer, @max_read bytes at a time at most (0: as asked), and commits it; NULL (with
+ * @error) when the read fails. */
 static char *
-import_layer (OstreeRepo *repo, GBytes *bytes, const char *media_type,
-              BerthImportLayerStats *out_stats, GError **error)
+import_layer_read_by (OstreeRepo *repo, GBytes *bytes, const char *media_type, gsize max_read,
+                      BerthImportLayerStats *out_stats, GError **error)
 {
   g_autofree char *digest = digest_of (bytes);
   BerthImportLayerDesc desc = { .digest = digest, .media_type = media_type };
-  g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes (bytes);
+  g_autoptr (GInputStream) stream = test_stream_new (bytes, max_read, FALSE);
   g_autoptr (BerthImportedLayer) layer = berth_import_layer_read (repo, &desc, stream, NULL, error);
   if (layer == NULL)
     return NULL;
@@ -193,6 +210,13 @@ import_layer (OstreeRepo *repo, GBytes *bytes, const char *media_type,
   if (out_stats != NULL)
     *out_stats = *berth_imported_layer_get_stats (layer);
   return g_steal_pointer (&commit);
+}
+
+static char *
+import_layer (OstreeRepo *repo, GBytes *bytes, const char *media_type,
+              BerthImportLayerStats *out_stats, GError **error)
+{
+  return import_layer_read_by (repo, bytes, media_type, 0, out_stats, error);
 }
 
 static char *
@@ -1092,54 +1116,6 @@ test_magic_over_media_type (Fixture *f, gconstpointer data)
   g_assert_cmpstr (tree, ==, "");
 }
 
-/* A stream that returns at most one byte per read: every boundary the prefetch reader and the
- * inflater can meet (a gzip magic split in two, a member's end at a read's end). */
-G_DECLARE_FINAL_TYPE (TrickleStream, trickle_stream, BERTH_TEST, TRICKLE_STREAM, GFilterInputStream)
-
-struct _TrickleStream
-{
-  GFilterInputStream parent_instance;
-};
-
-G_DEFINE_TYPE (TrickleStream, trickle_stream, G_TYPE_FILTER_INPUT_STREAM)
-
-static gssize
-trickle_stream_read (GInputStream *stream, void *buffer, gsize count, GCancellable *cancellable,
-                     GError **error)
-{
-  GInputStream *base = g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (stream));
-  return g_input_stream_read (base, buffer, MIN (count, 1), cancellable, error);
-}
-
-static void
-trickle_stream_class_init (TrickleStreamClass *klass)
-{
-  G_INPUT_STREAM_CLASS (klass)->read_fn = trickle_stream_read;
-}
-
-static void
-trickle_stream_init (TrickleStream *self)
-{
-}
-
-static char *
-import_trickled (OstreeRepo *repo, GBytes *bytes, BerthImportLayerStats *out_stats, GError **error)
-{
-  g_autofree char *digest = digest_of (bytes);
-  BerthImportLayerDesc desc = { .digest = digest };
-  g_autoptr (GInputStream) base = g_memory_input_stream_new_from_bytes (bytes);
-  g_autoptr (GInputStream) stream
-    = g_object_new (trickle_stream_get_type (), "base-stream", base, NULL);
-  g_autoptr (BerthImportedLayer) layer = berth_import_layer_read (repo, &desc, stream, NULL, error);
-  if (layer == NULL)
-    return NULL;
-  g_autofree char *commit = NULL;
-  if (!berth_import_layer_commit (repo, layer, &commit, NULL, error))
-    return NULL;
-  *out_stats = *berth_imported_layer_get_stats (layer);
-  return g_steal_pointer (&commit);
-}
-
 static GBytes *
 join_bytes (GBytes *a, GBytes *b)
 {
@@ -1174,8 +1150,8 @@ test_gzip_shapes (Fixture *f, gconstpointer data)
       {
         g_autoptr (GError) error = NULL;
         BerthImportLayerStats stats = { 0 };
-        g_autofree char *commit = trickle ? import_trickled (f->repo, shapes[i], &stats, &error)
-                                          : import_layer (f->repo, shapes[i], NULL, &stats, &error);
+        g_autofree char *commit
+          = import_layer_read_by (f->repo, shapes[i], NULL, trickle ? 1 : 0, &stats, &error);
         g_assert_no_error (error);
         g_autofree char *root = root_of (f->repo, commit);
         g_assert_cmpstr (root, ==, want);
