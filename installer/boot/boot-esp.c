@@ -4,7 +4,6 @@
 #include "boot/boot-private.h"
 
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,26 +37,13 @@ static gboolean
 dir_install_file (BerthEsp *esp, const char *src, const char *dest, GError **error)
 {
   g_autofree char *path = g_build_filename (esp->dir, dest, NULL);
-  g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
   g_autofree char *contents = NULL;
   gsize len = 0;
-  if (!g_file_get_contents (src, &contents, &len, error))
-    return FALSE;
-  berth_autofd fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return berth_throw_errno (error, tmp);
-  for (gsize off = 0; off < len;)
-    {
-      ssize_t n = write (fd, contents + off, len - off);
-      if (n < 0)
-        return berth_throw_errno (error, tmp);
-      off += (gsize)n;
-    }
-  if (fsync (fd) < 0)
-    return berth_throw_errno (error, tmp);
-  if (rename (tmp, path) < 0)
-    return berth_throw_errno (error, path);
-  return TRUE;
+  /* CONSISTENT | DURABLE: a temporary file, fsync'd, renamed over @path */
+  return g_file_get_contents (src, &contents, &len, error)
+         && g_file_set_contents_full (path, contents, (gssize)len,
+                                      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                      0644, error);
 }
 
 /* `::/` + @path: mtools' name for a path on the drive given with -i. */
