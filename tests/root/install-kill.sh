@@ -18,7 +18,7 @@
 . "$BERTH_TOP/tests/lib/disk.sh"
 
 need_root
-need_cmd sfdisk partx blkid losetup mdir mcopy mren ostree jq setsid cmp
+need_cmd sfdisk partx blkid losetup mdir mcopy mren ostree jq setsid cmp ps
 [ -e /dev/loop-control ] || skip "no loop device support"
 [ -x "$BERTH" ] || fail "$BERTH is not built (make)"
 layout=${BERTH_TEST_IMAGE:-$("$BERTH_TOP/images/test-image")} || fail "images/test-image failed"
