@@ -2,7 +2,8 @@
 # tests/lib/qemu-boot itself, without an OS: OVMF's UEFI shell runs a startup.nsh from a FAT
 # disk image that prints marker lines and powers off (or not). Checks each way a boot ends
 # (OK, FAIL, qemu exiting without a marker, timeout with its one retry, the harness being
-# interrupted), the result files, and that markers count only at the start of a line.
+# interrupted), the result files, that markers count only at the start of a line, and the
+# choice of accelerator (the KVM canary, its cache, the TCG fallback).
 # Needs no root: the FAT image is a plain file written with mtools.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -115,6 +116,82 @@ for _ in $(seq 50); do
   sleep 0.2
 done
 ! alive "$qpid" || fail "int: qemu $qpid outlived the harness"
+
+# The accelerator: KVM only once a canary proved it, decided once per run (the cache file),
+# a KVM failure in a real boot retried under TCG. A fake qemu plays a host whose KVM is
+# broken the way this workplace's is (/dev/kvm there, qemu aborting on an MSR), or one whose
+# KVM works (it runs TCG instead, so the canary truly boots the kernel under OVMF).
+cat >"$T/qemu-badkvm" <<'EOF2'
+#!/bin/bash
+for a in "$@"; do
+  if [ "$a" = kvm ]; then
+    echo "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69" >&2
+    echo "KVM internal error. Suberror: 1" >&2
+    exit 134
+  fi
+done
+exec qemu-system-x86_64 "$@"
+EOF2
+cat >"$T/qemu-goodkvm" <<'EOF2'
+#!/bin/bash
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -accel) args+=(-accel tcg); shift 2 ;;
+    -cpu) args+=(-cpu max); shift 2 ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+exec qemu-system-x86_64 "${args[@]}"
+EOF2
+chmod +x "$T/qemu-badkvm" "$T/qemu-goodkvm"
+# /dev/null passes the device check (it is readable and writable), so the canary decides.
+export BERTH_KVM_DEVICE=/dev/null
+unset BERTH_QEMU_ACCEL_CACHE BERTH_QEMU_ACCEL
+
+got=$(BERTH_QEMU=$T/qemu-badkvm BERTH_QEMU_ACCEL_CACHE=$T/accel1 "$QEMU_BOOT" --probe-accel)
+assert_contains "$got" "tcg: KVM canary" "broken KVM: canary"
+assert_contains "$got" "failed to set MSR" "broken KVM: the reason names qemu's error"
+assert_eq "$(cat "$T/accel1")" "$got" "broken KVM: decision cached"
+# later calls of the run read the decision instead of running the canary again
+BERTH_QEMU=$T/qemu-badkvm BERTH_QEMU_ACCEL_CACHE=$T/accel1 boot ok --timeout 120
+assert_eq "$RC" 0 "broken KVM: boot under TCG"
+assert_contains "$(cat "$T/ok.out/accel")" "tcg: KVM canary" "broken KVM: accel file"
+assert_contains "$(cat "$T/ok.out/accel")" "decided earlier in this run" "broken KVM: cached"
+grep -q -- '-accel tcg' "$T/ok.out/qemu.cmd" || fail "broken KVM: not run under TCG"
+grep -q 'qemu-boot: accelerator tcg (KVM canary' "$T/ok.stderr" || fail "broken KVM: accelerator not printed"
+
+# no device at all: TCG without a canary
+got=$(BERTH_KVM_DEVICE=$T/no-kvm "$QEMU_BOOT" --probe-accel)
+assert_eq "$got" "tcg: no usable $T/no-kvm" "no /dev/kvm"
+
+# a working KVM: the canary boots the test kernel (when the run has the test image) or OVMF
+canary_kernel=
+if [ -n "${BERTH_TEST_IMAGE:-}" ] && [ -f "$(dirname "$BERTH_TEST_IMAGE")/boot/vmlinuz" ]; then
+  canary_kernel=yes
+fi
+got=$(BERTH_QEMU=$T/qemu-goodkvm BERTH_QEMU_CANARY_TIMEOUT=90 "$QEMU_BOOT" --probe-accel)
+if [ -n "$canary_kernel" ]; then
+  assert_contains "$got" "kvm: KVM canary booted the test kernel under OVMF" "working KVM"
+else
+  assert_contains "$got" "kvm: KVM canary booted OVMF to its UEFI shell" "working KVM"
+fi
+
+# KVM chosen, then a boot fails the way a broken KVM fails: the retry runs under TCG
+echo "kvm: KVM canary booted the test kernel under OVMF in 1.0s" >"$T/accel2"
+BERTH_QEMU=$T/qemu-badkvm BERTH_QEMU_ACCEL_CACHE=$T/accel2 boot ok --timeout 120
+assert_eq "$RC" 0 "KVM failure: the TCG retry boots"
+grep -q 'retrying under TCG' "$T/ok.stderr" || fail "KVM failure: no TCG retry"
+assert_contains "$(cat "$T/ok.out/accel")" "tcg: KVM boot failed (qemu-exit:134" "KVM failure: accel file"
+grep -q 'attempt 1 (kvm)' "$T/ok.stderr" || fail "KVM failure: first attempt not under KVM"
+
+# forced: no canary, no fallback
+got=$(BERTH_QEMU_ACCEL=kvm BERTH_QEMU=$T/qemu-badkvm "$QEMU_BOOT" --probe-accel)
+assert_eq "$got" "kvm: forced by BERTH_QEMU_ACCEL" "forced kvm"
+BERTH_QEMU_ACCEL=kvm BERTH_QEMU=$T/qemu-badkvm boot ok --timeout 60
+assert_eq "$RC" 1 "forced kvm: a KVM failure is not retried under TCG"
+! grep -q 'retrying under TCG' "$T/ok.stderr" || fail "forced kvm: fell back"
+unset BERTH_KVM_DEVICE
 
 # Usage errors are not boot failures.
 RC=0
