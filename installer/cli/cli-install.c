@@ -176,7 +176,7 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
           "With --to-filesystem: boot= and /etc/fstab's /boot (default UUID= of TARGET/boot's)",
           "SPEC" },
         { "size", 0, 0, G_OPTION_ARG_STRING, &opt_size,
-          "Size of a new --via-loopback image (default 10G)", "SIZE" },
+          "--via-loopback: size of a new file (default 10G); grows an existing one", "SIZE" },
         { "wipe", 0, 0, G_OPTION_ARG_NONE, &opt_wipe,
           "Erase the partitions and filesystems found on TARGET", NULL },
         { "filesystem", 0, 0, G_OPTION_ARG_STRING, &opt_filesystem,

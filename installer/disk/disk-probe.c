@@ -259,21 +259,29 @@ berth_disk_probe (const char *path, BerthDiskInfo **out_info, GError **error)
   struct stat st;
   if (fstat (fd, &st) != 0)
     return berth_throw_errno (error, "fstat");
-  if (!S_ISBLK (st.st_mode))
-    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "not a block device");
-  if (berth_disk_is_partition (st.st_rdev))
+  gboolean is_file = S_ISREG (st.st_mode);
+  if (!S_ISBLK (st.st_mode) && !is_file)
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "neither a block device nor a disk image file");
+  if (!is_file && berth_disk_is_partition (st.st_rdev))
     return berth_throw (error, BERTH_ERROR_REFUSED,
                         "a partition, not a whole disk (give the disk it belongs to)");
 
   g_autoptr (BerthDiskInfo) info = g_new0 (BerthDiskInfo, 1);
   info->path = g_strdup (path);
-  info->devnum = st.st_rdev;
+  info->is_file = is_file;
   guint64 size = 0;
-  if (ioctl (fd, BLKGETSIZE64, &size) != 0)
-    return berth_throw_errno (error, "BLKGETSIZE64");
-  int ssz = 0;
-  if (ioctl (fd, BLKSSZGET, &ssz) != 0)
-    return berth_throw_errno (error, "BLKSSZGET");
+  int ssz = 512; /* a loop device over a file: losetup's default */
+  if (is_file)
+    size = (guint64)st.st_size;
+  else
+    {
+      info->devnum = st.st_rdev;
+      if (ioctl (fd, BLKGETSIZE64, &size) != 0)
+        return berth_throw_errno (error, "BLKGETSIZE64");
+      if (ioctl (fd, BLKSSZGET, &ssz) != 0)
+        return berth_throw_errno (error, "BLKSSZGET");
+    }
   info->size = size;
   info->sector_size = (guint32)ssz;
 
@@ -282,6 +290,15 @@ berth_disk_probe (const char *path, BerthDiskInfo **out_info, GError **error)
     return FALSE;
   g_ptr_array_add (sigs, NULL);
   info->signatures = (char **)g_ptr_array_free (g_steal_pointer (&sigs), FALSE);
+  if (is_file)
+    {
+      /* A file is not mounted and holds no running system; one attached to a loop device is
+       * refused by berth_disk_loop_check_file. */
+      info->mounted = g_new0 (char *, 1);
+      info->system_uses = g_new0 (char *, 1);
+      *out_info = g_steal_pointer (&info);
+      return TRUE;
+    }
 
   /* Mounted: the disk or any of its partitions, by device number. */
   g_autoptr (GArray) mounts = berth_disk_read_mountinfo (error);

@@ -116,7 +116,8 @@ char *berth_disk_uuid_from_seed (const char *seed, const char *name);
 typedef struct
 {
   char *path;
-  dev_t devnum;
+  gboolean is_file; /* a disk image file (--via-loopback), not a block device */
+  dev_t devnum;     /* 0 for a file */
   guint64 size;
   guint32 sector_size;
   char **signatures;  /* "gpt partition table", "xfs filesystem", ...; empty when none */
@@ -128,9 +129,12 @@ typedef struct
 void berth_disk_info_free (BerthDiskInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDiskInfo, berth_disk_info_free)
 
-/* Reads @path (a whole-disk block device) without writing: size, sector size, signatures,
- * mounts, whether the running system uses it. NOT_FOUND when missing; INVALID_ARGUMENT when
- * not a block device; REFUSED for a partition (give the whole disk). */
+/* Reads @path (a whole-disk block device, or a disk image file probed the same way) without
+ * writing: size, sector size, signatures (libblkid's partition tables and superblocks, at both
+ * ends), mounts, whether the running system uses it. NOT_FOUND when missing; INVALID_ARGUMENT
+ * when neither a block device nor a regular file; REFUSED for a partition (give the whole
+ * disk). A file has no mounts and no system uses: attached to a loop device, it is refused by
+ * berth_disk_loop_check_file. */
 gboolean berth_disk_probe (const char *path, BerthDiskInfo **out_info, GError **error);
 
 /* REFUSED (nothing written) for a mounted target, the running system's disk, and a disk with

@@ -1,6 +1,7 @@
 /* berth install: plan, then apply (systemd-repart's shape). See plan-install.h. */
 #include "plan-install.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -16,6 +17,15 @@
 /* Installed size from compressed layer sizes: OS trees compress about 2.5:1 with gzip (the test
  * image: 142 MB of layers, 353 MB of files); 3:1 leaves room for zstd and for /var. */
 #define INSTALLED_SIZE_FACTOR 3
+
+/* What --via-loopback does to its file. */
+typedef enum
+{
+  BERTH_LOOPBACK_NONE,     /* not --via-loopback */
+  BERTH_LOOPBACK_NEW,      /* made (or an empty file sized) with --size, default 10 GiB */
+  BERTH_LOOPBACK_EXISTING, /* used at its size */
+  BERTH_LOOPBACK_GROWN,    /* grown to --size */
+} BerthLoopbackFile;
 
 struct BerthInstallPlan
 {
@@ -39,9 +49,11 @@ struct BerthInstallPlan
   char *origin_imgref; /* container-image-reference= */
   guint64 image_size;  /* estimated installed size */
   gboolean labelled_bootable;
-  BerthDiskInfo *disk; /* NULL for a loopback file not attached yet */
+  BerthDiskInfo *disk; /* the probe; NULL for a new loopback file */
   guint64 disk_size;
-  BerthDiskLayout *layout; /* NULL with --to-filesystem */
+  BerthLoopbackFile loopback_file;
+  guint64 loopback_old_size; /* BERTH_LOOPBACK_GROWN: the size before */
+  BerthDiskLayout *layout;   /* NULL with --to-filesystem */
   /* what root= and boot= say, and the filesystems (from the layout, or the caller's mounts) */
   char *root_spec;
   char *root_flags; /* "rootflags=subvol=root" for a btrfs subvolume root; NULL: none */
@@ -306,6 +318,54 @@ plan_filesystem_target (BerthInstallPlan *plan, const BerthInstallOptions *optio
   return TRUE;
 }
 
+/* --via-loopback: a new file is made with --size (default 10 GiB); an existing one is probed
+ * like a disk (so the file bootc's docs make with truncate is blank and needs no --wipe), its
+ * size is the disk's, and only an explicit, larger --size grows it. An empty file counts as
+ * new. */
+static gboolean
+plan_loopback_file (BerthInstallPlan *plan, const BerthInstallOptions *options, GError **error)
+{
+  struct stat st;
+  if (stat (plan->target, &st) != 0)
+    {
+      if (errno != ENOENT)
+        return berth_throw_errno (error, plan->target);
+      plan->disk_size = plan->loopback_size;
+      plan->loopback_file = BERTH_LOOPBACK_NEW;
+      return TRUE;
+    }
+  if (!S_ISREG (st.st_mode))
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "--via-loopback %s: not a regular file (give a disk image file, or the "
+                        "block device itself without --via-loopback)",
+                        plan->target);
+  if (!berth_disk_loop_check_file (plan->target, error))
+    return FALSE;
+  if (st.st_size == 0)
+    {
+      plan->disk_size = plan->loopback_size;
+      plan->loopback_file = BERTH_LOOPBACK_NEW;
+      return TRUE;
+    }
+  guint64 size = (guint64)st.st_size;
+  if (options->loopback_size != 0 && options->loopback_size < size)
+    {
+      g_autofree char *have = g_format_size_full (size, G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *want = g_format_size_full (options->loopback_size, G_FORMAT_SIZE_IEC_UNITS);
+      return berth_throw (error, BERTH_ERROR_REFUSED,
+                          "--size %s is smaller than %s (%s): berth grows a disk image file but "
+                          "never shrinks it; give a larger --size or none",
+                          want, plan->target, have);
+    }
+  if (!berth_disk_probe (plan->target, &plan->disk, error)
+      || !berth_disk_check_target (plan->disk, plan->wipe, error))
+    return FALSE;
+  plan->loopback_old_size = size;
+  plan->disk_size = MAX (size, options->loopback_size);
+  plan->loopback_file = plan->disk_size > size ? BERTH_LOOPBACK_GROWN : BERTH_LOOPBACK_EXISTING;
+  return TRUE;
+}
+
 static char *
 machine_arch (void)
 {
@@ -398,25 +458,8 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
     }
   if (plan->via_loopback)
     {
-      struct stat st;
-      if (stat (plan->target, &st) == 0)
-        {
-          if (!S_ISREG (st.st_mode))
-            return (berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
-                                 "--via-loopback %s: not a regular file", plan->target),
-                    NULL);
-          plan->disk_size = MAX ((guint64)st.st_size, options->loopback_size);
-          if (!berth_disk_loop_check_file (plan->target, error))
-            return NULL;
-          if (st.st_size > 0 && !plan->wipe)
-            return (berth_throw (error, BERTH_ERROR_REFUSED,
-                                 "%s already exists and has content; give --wipe to overwrite "
-                                 "it, or name a new file",
-                                 plan->target),
-                    NULL);
-        }
-      else
-        plan->disk_size = plan->loopback_size;
+      if (!plan_loopback_file (plan, options, error))
+        return NULL;
     }
   else
     {
@@ -504,9 +547,19 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
     }
   else
     {
-      g_string_append_printf (s, "Target:     %s%s (%s)%s\n", plan->target,
+      g_autofree char *file_note = NULL;
+      if (plan->loopback_file == BERTH_LOOPBACK_NEW)
+        file_note = g_strdup (", a new file");
+      else if (plan->loopback_file == BERTH_LOOPBACK_GROWN)
+        {
+          g_autofree char *before = g_format_size (plan->loopback_old_size);
+          file_note = g_strdup_printf (", grown from %s by --size", before);
+        }
+      else if (plan->loopback_file == BERTH_LOOPBACK_EXISTING)
+        file_note = g_strdup (", the file's size");
+      g_string_append_printf (s, "Target:     %s%s (%s%s)%s\n", plan->target,
                               plan->via_loopback ? " (disk image file, via loopback)" : "",
-                              disk_size, plan->wipe ? ", wiped" : "");
+                              disk_size, file_note ? file_note : "", plan->wipe ? ", wiped" : "");
       g_autofree char *layout = berth_disk_layout_describe (plan->layout);
       g_string_append_printf (s, "Partitions:\n%s", layout);
     }
@@ -564,6 +617,22 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
   json_object_set_new (t, "toFilesystem", json_boolean (plan->to_filesystem));
   json_object_set_new (t, "size", json_integer ((json_int_t)plan->disk_size));
   json_object_set_new (t, "wipe", json_boolean (plan->wipe));
+  if (plan->via_loopback)
+    {
+      static const char *const file_names[] = { [BERTH_LOOPBACK_NEW] = "new",
+                                                [BERTH_LOOPBACK_EXISTING] = "existing",
+                                                [BERTH_LOOPBACK_GROWN] = "grown" };
+      json_object_set_new (t, "file", json_string (file_names[plan->loopback_file]));
+      if (plan->loopback_file == BERTH_LOOPBACK_GROWN)
+        json_object_set_new (t, "sizeBefore", json_integer ((json_int_t)plan->loopback_old_size));
+    }
+  if (plan->disk != NULL)
+    {
+      json_t *sigs = json_array ();
+      for (char **sig = plan->disk->signatures; *sig != NULL; sig++)
+        json_array_append_new (sigs, json_string (*sig));
+      json_object_set_new (t, "signatures", sigs);
+    }
   json_object_set_new (o, "target", t);
   if (plan->to_filesystem)
     {
@@ -945,7 +1014,7 @@ apply_disk (Apply *a, BerthInstallProgressFunc progress, gpointer user_data, GEr
     step (progress, user_data, "target", msg);
     g_autoptr (BerthDiskInfo) info = NULL;
     if (!berth_disk_probe (a->device, &info, error)
-        || !berth_disk_check_target (info, plan->wipe || plan->via_loopback, error))
+        || !berth_disk_check_target (info, plan->wipe, error))
       return step_failed (error, cur);
   }
 

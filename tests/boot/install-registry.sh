@@ -51,15 +51,18 @@ target_ref="quay.io/berth/test-os:stable"
 echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBerthInstallTestKey berth-test@example" >"$tmp/keys"
 keys_sum="sha256:$(sha256sum <"$tmp/keys" | cut -d' ' -f1)"
 
-log "berth install --via-loopback from the TLS registry with auth"
+log "berth install --via-loopback from the TLS registry with auth, into a truncated file"
 mounts_before=$(grep "berth-install-" /proc/mounts || true)
-"$BERTH" install "$image" "$tmp/disk.img" --via-loopback --size 6G \
+# bootc's documented workflow: make the file, then install into it (no --wipe, no --size)
+truncate -s 6G "$tmp/disk.img"
+"$BERTH" install "$image" "$tmp/disk.img" --via-loopback \
   --cert-dir "$BERTH_REG_CERTS_DIR" --creds "$BERTH_REG_USER:$BERTH_REG_PASS" \
   --karg marker.poweroff --karg panic=5 --karg rd.emergency=poweroff \
   --karg berth.test=install-one --karg-delete loglevel --console ttyS0,115200 \
   --root-ssh-authorized-keys "$tmp/keys" --target-imgref "$target_ref" 2>"$tmp/install.log" \
   || { cat "$tmp/install.log" >&2; fail "berth install failed"; }
 losetup -j "$tmp/disk.img" | grep -q . && fail "berth install left a loop device attached"
+assert_eq "$(stat -c %s "$tmp/disk.img")" 6442450944 "the file keeps its size"
 # where each argument came from, and the install config's filesystem wish (xfs was made)
 assert_contains "$(cat "$tmp/install.log")" \
   "berth.kargsd=one  (from /usr/lib/bootc/kargs.d/10-berth-test.toml:1)"

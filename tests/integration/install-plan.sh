@@ -3,7 +3,7 @@
 # for the layout with a fixed UUID seed; refusals before anything is written.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
-need_cmd jq umoci
+need_cmd jq umoci sfdisk mkfs.ext4
 [ -x "$BERTH" ] || fail "$BERTH not built"
 # shellcheck source=tests/lib/services.sh
 . "$BERTH_TOP/tests/lib/services.sh"
@@ -79,9 +79,49 @@ expect_refusal ()
 expect_refusal "needs at least" --via-loopback --size 1G "$img" "$tmp/small.img"
 expect_refusal "root filesystem 'vfat'" --via-loopback --filesystem vfat "$img" "$tmp/x.img"
 expect_refusal "--size" --via-loopback --size lots "$img" "$tmp/x.img"
-head -c 1M /dev/zero >"$tmp/used.img"
-expect_refusal "--wipe" --via-loopback "$img" "$tmp/used.img"
-expect_refusal "not a block device" "$img" "$tmp/used.img"
+mkdir "$tmp/adir"
+expect_refusal "neither a block device nor a disk image file" "$img" "$tmp/adir"
+
+log "--via-loopback with an existing file: probed like a disk, its size is the disk's"
+# bootc's documented workflow: truncate -s 10G disk.raw && bootc install to-disk --via-loopback
+truncate -s 7G "$tmp/blank.img"
+plan "$tmp/blank.img" >"$tmp/blank.json"
+assert_eq "$(jq -r .target.size "$tmp/blank.json")" 7516192768 "a truncated file: its own size"
+assert_eq "$(jq -r .target.file "$tmp/blank.json")" existing "a truncated file is used as it is"
+assert_eq "$(jq -r '.target.signatures | length' "$tmp/blank.json")" 0 "a truncated file is blank"
+assert_eq "$(jq -r .target.wipe "$tmp/blank.json")" false "no --wipe needed for a blank file"
+assert_eq "$(stat -c %s "$tmp/blank.img")" 7516192768 "--dry-run left the file's size alone"
+# an explicit, larger --size grows it, and the plan says so; a smaller one is refused
+plan "$tmp/blank.img" --size 8G >"$tmp/grow.json"
+assert_eq "$(jq -r .target.size "$tmp/grow.json")" 8589934592 "--size grows the file"
+assert_eq "$(jq -r .target.file "$tmp/grow.json")" grown "the plan says it grows"
+assert_eq "$(jq -r .target.sizeBefore "$tmp/grow.json")" 7516192768 "the size before"
+"$BERTH" install --dry-run --via-loopback "$img" "$tmp/blank.img" --size 8G >"$tmp/grow.txt"
+grep -qE "grown from 7.5.GB by --size" "$tmp/grow.txt" || fail "the human plan does not say the file grows"
+expect_refusal "never shrinks" --via-loopback --size 6G "$img" "$tmp/blank.img"
+assert_eq "$(stat -c %s "$tmp/blank.img")" 7516192768 "refusals leave the file's size alone"
+# only non-zero bytes in the middle, no signature: blank as a disk with the same bytes would be
+truncate -s 7G "$tmp/middle.img"
+head -c 4M /dev/urandom | dd of="$tmp/middle.img" bs=1M seek=3000 conv=notrunc status=none
+assert_eq "$(plan "$tmp/middle.img" | jq -r '.target.signatures | length')" 0 \
+  "bytes in the middle are no signature"
+# a partition table: refused without --wipe, named
+truncate -s 7G "$tmp/gpt.img"
+printf 'label: gpt\n,100M\n' | sfdisk -q "$tmp/gpt.img" >/dev/null
+expect_refusal "found: gpt partition table); --wipe would erase it" --via-loopback "$img" "$tmp/gpt.img"
+assert_eq "$(plan "$tmp/gpt.img" --wipe | jq -r '.target.signatures | join(",")')" \
+  "gpt partition table" "with --wipe the plan lists what it erases"
+# only the backup GPT at the end (the primary zeroed) still counts
+dd if=/dev/zero of="$tmp/gpt.img" bs=1M count=1 conv=notrunc status=none
+expect_refusal "gpt partition table" --via-loopback "$img" "$tmp/gpt.img"
+# a filesystem on the whole file
+truncate -s 7G "$tmp/fs.img"
+mkfs.ext4 -q -F "$tmp/fs.img"
+expect_refusal "found: ext4 filesystem" --via-loopback "$img" "$tmp/fs.img"
+# an empty file is new: --size (default 10 GiB) applies
+: >"$tmp/empty.img"
+assert_eq "$(plan "$tmp/empty.img" | jq -r .target.file,.target.size | paste -sd,)" \
+  "new,10737418240" "an empty file counts as new"
 rc=0
 "$BERTH" install "$img" 2>/dev/null || rc=$?
 assert_eq "$rc" 2 "usage error without TARGET"
