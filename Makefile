@@ -99,9 +99,9 @@ $(B)/berth: $(call objs_of,$(cli_SRCS)) $(MODULE_ARCHIVES)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,$(cli_SRCS)) $(MODULE_ARCHIVES) $(MODULE_LDLIBS)
 
-# Unit tests and fuzz replays find shared/fixtures through BERTH_FIXTURES (set by tests/run),
-# else beside the source tree they were built from.
-$(B)/tests/%.o: BERTH_CFLAGS += -DBERTH_FIXTURES_DEFAULT='"$(abspath $(CURDIR)/../shared/fixtures)"'
+# Unit tests and fuzz replays find tests/fixtures through BERTH_FIXTURES (set by tests/run),
+# else in the source tree they were built from.
+$(B)/tests/%.o: BERTH_CFLAGS += -DBERTH_FIXTURES_DEFAULT='"$(abspath $(CURDIR)/tests/fixtures)"'
 
 .PHONY: unit-tests
 # Keep the unit tests' objects: make would delete them as intermediates.

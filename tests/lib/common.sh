@@ -6,11 +6,8 @@ set -euo pipefail
 BERTH_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BERTH_BUILD=${BERTH_BUILD:-$BERTH_TOP/build}
 BERTH=${BERTH:-$BERTH_BUILD/berth}
-# Real-world fixtures: shared/ beside the checkout (CI copies it there too).
-if [ -z "${BERTH_FIXTURES:-}" ] && [ -d "$BERTH_TOP/../shared/fixtures" ]; then
-  BERTH_FIXTURES=$(cd "$BERTH_TOP/../shared/fixtures" && pwd)
-fi
-BERTH_FIXTURES=${BERTH_FIXTURES:-}
+# Real-world fixtures, in the repository (their sources in tests/fixtures/SOURCES.md).
+BERTH_FIXTURES=${BERTH_FIXTURES:-$BERTH_TOP/tests/fixtures}
 # Debian's python3, never a user's pyenv shim: the test services use only its stdlib.
 PYTHON3=/usr/bin/python3
 

@@ -294,9 +294,19 @@ test_refusals (void)
   g_assert_no_error (error);
   g_autofree char *file = g_build_filename (dir, "disk.img", NULL);
   g_assert_true (g_file_set_contents (file, "not a disk", -1, &error));
-  g_assert_false (berth_disk_probe (file, &info, &error));
+  /* a file is probed like a disk: its size, no signature, no mounts */
+  g_assert_true (berth_disk_probe (file, &info, &error));
+  g_assert_no_error (error);
+  g_assert_true (info->is_file);
+  g_assert_cmpuint (info->size, ==, 10);
+  g_assert_null (info->signatures[0]);
+  g_assert_null (info->mounted[0]);
+  g_assert_true (berth_disk_check_target (info, FALSE, &error));
+  g_clear_pointer (&info, berth_disk_info_free);
+  /* a directory is neither */
+  g_assert_false (berth_disk_probe (dir, &info, &error));
   g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
-  g_assert_nonnull (strstr (error->message, "not a block device"));
+  g_assert_nonnull (strstr (error->message, "neither a block device nor a disk image file"));
   g_clear_error (&error);
 
   /* The loop attach refuses to shrink before it opens /dev/loop-control. */

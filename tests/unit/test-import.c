@@ -1,6 +1,6 @@
 /* Unit tests of the import module: tar layers into temporary archive-mode ostree repos (no
  * root needed: an archive repo keeps uid, gid, mode and xattrs in its object headers), every
- * case of shared/fixtures/whiteouts/, compression and magic detection, failing streams, the
+ * case of tests/fixtures/whiteouts/, compression and magic detection, failing streams, the
  * merge rules and the whole-image pipeline. */
 #include "import/import.h"
 #include "import/import-private.h"
@@ -658,7 +658,7 @@ test_ref_escape (void)
   g_assert_cmpstr (image, ==, "ostree/container/image/oci_3A__2F_x_3A_v1");
 }
 
-/* ---- shared/fixtures/whiteouts/generated: breakouts ------------------------------------- */
+/* ---- tests/fixtures/whiteouts/generated: breakouts ------------------------------------- */
 
 /* What berth does with each containers/storage breakout layer. "refused": the import fails
  * with BERTH_ERROR_REFUSED naming the layer and the path; otherwise it succeeds with exactly

@@ -1,4 +1,4 @@
-/* Unit tests of the kargs module, driven by every table in shared/fixtures/kargs/.
+/* Unit tests of the kargs module, driven by every table in tests/fixtures/kargs/.
  *
  * Which engine governs (the brief for this module; the fixtures' README lists the tables but
  * does not rank them): parsing follows the kernel (kernel-semantics-bootc-kernel_cmdline.tsv,

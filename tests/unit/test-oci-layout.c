@@ -1,4 +1,4 @@
-/* Unit tests of OCI image layouts: the two layouts in shared/fixtures/oci-manifests/, resolved
+/* Unit tests of OCI image layouts: the two layouts in tests/fixtures/oci-manifests/, resolved
  * through index.json to the manifest and config blobs, and damaged copies of them. */
 #include "oci/oci.h"
 

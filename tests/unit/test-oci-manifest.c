@@ -1,5 +1,5 @@
 /* Unit tests of digests, manifests, indexes, configs and OCI layouts, over every file of
- * shared/fixtures/oci-manifests/. */
+ * tests/fixtures/oci-manifests/. */
 #include "oci/oci.h"
 
 #include <glib/gstdio.h>

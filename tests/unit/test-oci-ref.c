@@ -6,7 +6,7 @@
 
 #include "test-support.h"
 
-/* ---- the ostree-ext grammar cases (shared/fixtures/oci-manifests/imgref) ------------------- */
+/* ---- the ostree-ext grammar cases (tests/fixtures/oci-manifests/imgref) ------------------- */
 
 /* berth's expectation for each row of ostree-ext-imgref-cases.tsv. ostree-ext accepts some
  * transports berth does not read (containers-storage:, dir:, docker-archive:): there berth
