@@ -7,6 +7,7 @@
 
 fx=$BERTH_TOP/tests/fixtures
 [ -f "$fx/SOURCES.md" ] || fail "no $fx/SOURCES.md"
+tmp=
 mktemp_dir tmp
 
 # Every file has its row in SOURCES.md (first column: the path), and every row its file.
@@ -20,8 +21,9 @@ log "$(wc -l <"$tmp/present") fixture files, each with its source"
 [ "$(wc -l <"$tmp/present")" -gt 400 ] || fail "too few fixture files: $(wc -l <"$tmp/present")"
 
 # Nothing in the repository reaches outside it for fixtures any more.
-refs=$(cd "$BERTH_TOP" && grep -rln -e '\.\./shared' -- Makefile tests tools installer kargs images 2>/dev/null \
-  | grep -v '^tests/fixtures/' | grep -v '^tests/unit/fixtures.sh$' || true)
+refs=$(cd "$BERTH_TOP" || exit 1
+  grep -rln -e '\.\./shared' -- Makefile tests tools installer kargs images 2>/dev/null \
+    | grep -v -e '^tests/fixtures/' -e '^tests/unit/fixtures.sh$' || true)
 [ -z "$refs" ] || fail "these files still refer to ../shared: $refs"
 
 # A unit test with a fixture missing fails; it does not skip or pass.
@@ -29,11 +31,11 @@ cp -a "$fx" "$tmp/fx"
 rm "$tmp/fx/kargs/install-config/bootc-baseimage-prepare-root.conf"
 rc=0
 BERTH_FIXTURES=$tmp/fx "$BERTH_BUILD/tests/unit/test-kargs" >"$tmp/out" 2>&1 || rc=$?
-[ "$rc" != 0 ] && [ "$rc" != 77 ] || fail "test-kargs passed (status $rc) with a fixture missing"
+case $rc in 0 | 77) fail "test-kargs passed (status $rc) with a fixture missing" ;; esac
 # with the whole folder gone, the helper aborts with a message that says where it looked
 rc=0
 BERTH_FIXTURES=$tmp/none "$BERTH_BUILD/tests/unit/test-kargs" >"$tmp/out" 2>&1 || rc=$?
-[ "$rc" != 0 ] && [ "$rc" != 77 ] || fail "test-kargs passed (status $rc) without fixtures"
+case $rc in 0 | 77) fail "test-kargs passed (status $rc) without fixtures" ;; esac
 assert_contains "$(cat "$tmp/out")" "the test fixtures are missing: no $tmp/none/SOURCES.md"
 # and the runner refuses to start
 rc=0
