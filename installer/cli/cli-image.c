@@ -200,6 +200,18 @@ pull_progress (BerthImportEvent event, int layer_index, const BerthImportLayerSt
   g_printerr ("%s\n", line);
 }
 
+static int
+pull_failed (const BerthCommand *cmd, const GError *error)
+{
+  int signo = berth_cli_caught_signal ();
+  if (signo == 0)
+    return berth_cli_fail (cmd, error);
+  g_printerr ("berth %s: interrupted by %s; the repository keeps only what was complete "
+              "before (no ref was written for this pull)\n",
+              cmd->name, berth_cli_signal_name (signo));
+  return 128 + signo;
+}
+
 int
 berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv)
 {
@@ -233,9 +245,13 @@ berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv)
       target = berth_image_ref_to_string (tref);
     }
 
-  g_autoptr (BerthImageSource) src = open_source (argv[1], NULL, &error);
-  if (src == NULL)
+  /* An interrupt aborts the repo transaction: no ref is written for what was not complete. */
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  if (!berth_cli_catch_signals (cancellable, "the pull", &error))
     return berth_cli_fail (cmd, error);
+  g_autoptr (BerthImageSource) src = open_source (argv[1], cancellable, &error);
+  if (src == NULL)
+    return pull_failed (cmd, error);
 
   PullProgress progress = { berth_image_source_get_image (src)->manifest };
   BerthPullOptions options = {
@@ -245,8 +261,8 @@ berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv)
     .progress_data = &progress,
   };
   g_autoptr (BerthImportResult) result = NULL;
-  if (!berth_pull_image_at (opt_repo, src, &options, &result, NULL, &error))
-    return berth_cli_fail (cmd, error);
+  if (!berth_pull_image_at (opt_repo, src, &options, &result, cancellable, &error))
+    return pull_failed (cmd, error);
 
   if (result->already_current && !opt_quiet)
     g_printerr ("image is up to date\n");

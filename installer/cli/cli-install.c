@@ -160,6 +160,42 @@ on_progress (const BerthInstallEvent *e, gpointer user_data)
   write_all (opt_progress_fd, nl);
 }
 
+/* A failure before anything was written (the plan, the dry run's preview). */
+static int
+interrupted_before (const BerthCommand *cmd, const char *target, const GError *error)
+{
+  int signo = berth_cli_caught_signal ();
+  if (signo == 0)
+    return berth_cli_fail (cmd, error);
+  g_printerr ("berth %s: interrupted by %s while planning; nothing was written to %s\n", cmd->name,
+              berth_cli_signal_name (signo), target);
+  return 128 + signo;
+}
+
+/* A failed or interrupted apply: what failed, and what the rollback undid. */
+static int
+apply_failed (const BerthCommand *cmd, const BerthInstallPlan *plan, const char *target,
+              const GError *error)
+{
+  int signo = berth_cli_caught_signal ();
+  const char *failed_step = berth_install_plan_get_failed_step (plan);
+  if (signo != 0)
+    g_printerr ("berth %s: interrupted by %s during step '%s'\n", cmd->name,
+                berth_cli_signal_name (signo), failed_step ? failed_step : "?");
+  else
+    (void)berth_cli_fail (cmd, error);
+  const char *const *undone = berth_install_plan_get_undone (plan);
+  if (undone != NULL && undone[0] != NULL)
+    {
+      g_printerr ("Undone:\n");
+      for (const char *const *u = undone; *u != NULL; u++)
+        g_printerr ("  %s\n", *u);
+    }
+  else
+    g_printerr ("Nothing had been written to %s.\n", target);
+  return signo != 0 ? 128 + signo : BERTH_EXIT_FAILURE;
+}
+
 int
 berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
 {
@@ -280,16 +316,19 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
   if (!opt_dry_run && geteuid () != 0)
     return berth_cli_usage (cmd, "needs root (it writes to TARGET); --dry-run does not");
 
-  g_autoptr (BerthInstallPlan) plan = berth_install_plan_new (&o, NULL, &error);
-  if (plan == NULL)
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  if (!berth_cli_catch_signals (cancellable, "the install", &error))
     return berth_cli_fail (cmd, error);
+  g_autoptr (BerthInstallPlan) plan = berth_install_plan_new (&o, cancellable, &error);
+  if (plan == NULL)
+    return interrupted_before (cmd, o.target, error);
   if (opt_dry_run)
     {
       g_printerr ("Reading the image's kargs.d and install configuration (the image is pulled "
                   "into a temporary repository; nothing is written to %s)\n",
                   o.target);
-      if (!berth_install_plan_preview_kargs (plan, NULL, &error))
-        return berth_cli_fail (cmd, error);
+      if (!berth_install_plan_preview_kargs (plan, cancellable, &error))
+        return interrupted_before (cmd, o.target, error);
       if (opt_json)
         {
           g_autoptr (json_t) j = berth_install_plan_to_json (plan);
@@ -307,14 +346,19 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
   g_autofree char *text = berth_install_plan_describe (plan);
   g_printerr ("%s", text);
   stderr_is_tty = isatty (STDERR_FILENO);
-  if (!berth_install_plan_apply (plan, on_progress, NULL, NULL, &error))
+  if (!berth_install_plan_apply (plan, on_progress, NULL, cancellable, &error))
     {
       if (bar_shown)
         g_printerr ("\n");
-      return berth_cli_fail (cmd, error);
+      return apply_failed (cmd, plan, o.target, error);
     }
   g_autofree char *cmdline = berth_kargs_to_string (berth_install_plan_get_kargs (plan));
   g_printerr ("Installed. Kernel command line: %s\n", cmdline);
+  int signo = berth_cli_caught_signal ();
+  if (signo != 0)
+    g_printerr ("berth install: %s came after the bootloader was written: the install was "
+                "complete, so it was finished rather than undone\n",
+                berth_cli_signal_name (signo));
   BerthInstallEvent done = { .step = "done", .message = cmdline };
   on_progress (&done, NULL);
   return BERTH_EXIT_OK;

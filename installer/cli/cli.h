@@ -1,7 +1,8 @@
 /* cli: the `berth` program. The only module that prints.
  *
  * Owns: argument parsing, the command table, rendering results, errors and progress for
- * humans and as JSON, and exit statuses (0 success, 1 failure, 2 usage error).
+ * humans and as JSON, exit statuses (0 success, 1 failure, 2 usage error, 128 + N after
+ * signal N interrupted a command), and the signals that interrupt one.
  * Depends on every module below it.
  */
 #pragma once
@@ -55,6 +56,14 @@ int berth_cmd_inspect (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_install (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_kargs (const BerthCommand *cmd, int argc, char **argv);
+
+/* From now on SIGINT, SIGTERM and SIGHUP cancel @cancellable (once; later ones are reported
+ * and ignored, so a rollback runs to its end) and say they are stopping @what ("the install").
+ * berth_cli_caught_signal () is the first one caught, 0 when none: the command then exits
+ * 128 + it, as a shell reports a process killed by it. */
+gboolean berth_cli_catch_signals (GCancellable *cancellable, const char *what, GError **error);
+int berth_cli_caught_signal (void);
+const char *berth_cli_signal_name (int signo); /* "SIGINT" */
 
 /* Prints "berth: MESSAGE" on stderr and returns the exit status @error's code calls for. */
 int berth_cli_fail (const BerthCommand *cmd, const GError *error);

@@ -10,7 +10,7 @@
 
 gboolean
 berth_disk_mkfs (const char *partition, BerthDiskFs fs, const char *label, const char *uuid,
-                 GError **error)
+                 GCancellable *cancellable, GError **error)
 {
   BERTH_AUTO_PREFIX_ERROR (error, "Making a %s filesystem on %s", berth_disk_fs_to_string (fs),
                            partition);
@@ -97,7 +97,7 @@ berth_disk_mkfs (const char *partition, BerthDiskFs fs, const char *label, const
       return berth_throw_errno (error, "fsync");
   }
   return berth_spawn_sync ((const char *const *)argv->pdata, /* stdin_data= */ NULL,
-                           /* out_stdout= */ NULL, /* cancellable= */ NULL, error);
+                           /* out_stdout= */ NULL, cancellable, error);
 }
 
 gboolean

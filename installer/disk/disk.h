@@ -168,9 +168,10 @@ char *berth_disk_partition_path (const char *device, guint number);
 
 /* ---- filesystems and mounts ----------------------------------------------------------------- */
 
-/* mkfs.vfat/ext4/xfs/btrfs with @label and @uuid (vfat: "XXXX-XXXX" or 8 hex digits). */
+/* mkfs.vfat/ext4/xfs/btrfs with @label and @uuid (vfat: "XXXX-XXXX" or 8 hex digits);
+ * @cancellable kills a running mkfs (CANCELLED). */
 gboolean berth_disk_mkfs (const char *partition, BerthDiskFs fs, const char *label,
-                          const char *uuid, GError **error);
+                          const char *uuid, GCancellable *cancellable, GError **error);
 gboolean berth_disk_mount (const char *source, const char *target, const char *fstype,
                            unsigned long flags, const char *data, GError **error);
 /* Unmounts @target, retrying a busy one briefly, then detaching it (MNT_DETACH) as a last

@@ -2,6 +2,7 @@
 #include "plan-install.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 #include "deploy/deploy.h"
 #include "import/import-pull.h"
 #include "util/util-json.h"
+#include "util/util-undo.h"
 
 /* bootc's default for --via-loopback images. */
 #define DEFAULT_LOOPBACK_SIZE (10 * BERTH_DISK_GiB)
@@ -70,6 +72,8 @@ struct BerthInstallPlan
 
   /* filled by apply */
   BerthKargs *kargs;
+  const char *failed_step; /* a name of step_names; NULL when apply succeeded */
+  char **undone;           /* after a failure: what the rollback did */
 };
 
 void
@@ -100,6 +104,7 @@ berth_install_plan_free (BerthInstallPlan *plan)
   g_free (plan->esp_node);
   g_clear_pointer (&plan->warnings, g_ptr_array_unref);
   g_clear_pointer (&plan->kargs, berth_kargs_free);
+  g_strfreev (plan->undone);
   g_free (plan);
 }
 
@@ -736,89 +741,6 @@ berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancella
   return ok;
 }
 
-/* ---- apply -------------------------------------------------------------------------- */
-
-typedef struct
-{
-  BerthInstallPlan *plan;
-  char *device;      /* the whole disk */
-  gboolean attached; /* we attached device (loopback) */
-  gboolean table_written;
-  char *mnt; /* root mount point */
-  gboolean root_mounted;
-  gboolean boot_mounted;
-  gboolean bootloader_written;
-  gboolean fs_written; /* --to-filesystem: berth wrote into the caller's filesystems */
-  gboolean boot_dir_made;
-} Apply;
-
-/* What a failed --to-filesystem install removes: everything it wrote, which is everything in
- * the root and /boot but what the plan allowed to be there before (they were checked empty). */
-static void
-remove_written (const char *dir, const char *const *keep)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      if (g_strv_contains (keep, name))
-        continue;
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_autoptr (GError) e = NULL;
-      if (!berth_spawn_simple (&e, "rm", "-rf", "--one-file-system", "--", path, NULL))
-        g_debug ("removing %s after a failure: %s", path, e->message);
-    }
-}
-
-static void
-step (BerthInstallProgressFunc progress, gpointer user_data, const char *name, const char *msg)
-{
-  BerthInstallEvent event = { .step = name, .message = msg };
-  if (progress != NULL)
-    progress (&event, user_data);
-}
-
-/* Undoes what apply did, in reverse. On failure also wipes the table (unless asked not to). */
-static void
-apply_cleanup (Apply *a, gboolean failed)
-{
-  if (failed && a->fs_written && !a->bootloader_written && !a->plan->preserve_on_error)
-    {
-      g_autofree char *boot = g_build_filename (a->mnt, "boot", NULL);
-      const char *const keep_boot[] = { "lost+found", "efi", NULL };
-      const char *const keep_root[] = { "lost+found", "boot", "efi", NULL };
-      remove_written (boot, keep_boot);
-      remove_written (a->mnt, keep_root);
-      if (a->boot_dir_made)
-        (void)rmdir (boot);
-      (void)berth_disk_syncfs (a->mnt, NULL);
-    }
-  if (a->plan->to_filesystem)
-    {
-      g_free (a->mnt);
-      return;
-    }
-  if (a->boot_mounted)
-    {
-      g_autofree char *boot = g_build_filename (a->mnt, "boot", NULL);
-      (void)berth_disk_umount (boot, NULL);
-    }
-  if (a->root_mounted)
-    (void)berth_disk_umount (a->mnt, NULL);
-  if (a->mnt != NULL)
-    (void)rmdir (a->mnt);
-  if (failed && a->table_written && !a->bootloader_written && !a->plan->preserve_on_error)
-    {
-      g_autoptr (GError) e = NULL;
-      if (!berth_disk_wipe_table (a->device, &e))
-        g_debug ("wiping the table after a failure: %s", e->message);
-    }
-  if (a->attached)
-    (void)berth_disk_loop_detach (a->device, NULL);
-  g_free (a->device);
-  g_free (a->mnt);
-}
-
 /* The pull's events: layer messages from the pulling thread, byte counts from the workers;
  * the lock keeps them one at a time. */
 typedef struct
@@ -954,22 +876,155 @@ build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
   return plan->kargs != NULL;
 }
 
+/* ---- apply -------------------------------------------------------------------------- */
+
+typedef enum
+{
+  STEP_TARGET,
+  STEP_PARTITION,
+  STEP_MKFS,
+  STEP_MOUNT,
+  STEP_SYSROOT,
+  STEP_PULL,
+  STEP_KARGS,
+  STEP_DEPLOY,
+  STEP_BOOTLOADER,
+  STEP_FINISH,
+} Step;
+
+/* The names of the steps in progress events (--progress-fd) and errors. */
+static const char *const step_names[] = {
+  [STEP_TARGET] = "target", [STEP_PARTITION] = "partition", [STEP_MKFS] = "mkfs",
+  [STEP_MOUNT] = "mount",   [STEP_SYSROOT] = "sysroot",     [STEP_PULL] = "pull",
+  [STEP_KARGS] = "kargs",   [STEP_DEPLOY] = "deploy",       [STEP_BOOTLOADER] = "bootloader",
+  [STEP_FINISH] = "finish",
+};
+
+typedef struct
+{
+  BerthInstallPlan *plan;
+  BerthInstallProgressFunc progress;
+  gpointer user_data;
+  GCancellable *cancellable;
+  BerthUndo *undo; /* what apply did, undone in reverse on the way out */
+  Step step;
+  char *device; /* the whole disk */
+  char *mnt;    /* the root mount point */
+} Apply;
+
+static void
+emit (Apply *a, const char *name, const char *msg)
+{
+  BerthInstallEvent event = { .step = name, .message = msg };
+  if (a->progress != NULL)
+    a->progress (&event, a->user_data);
+}
+
+/* Enters step @s, announcing it with @msg. */
+static void
+enter (Apply *a, Step s, const char *msg)
+{
+  a->step = s;
+  emit (a, step_names[s], msg);
+}
+
+/* CANCELLED when the install was interrupted (the CLI cancels on SIGINT, SIGTERM, SIGHUP):
+ * checked after each part of a step; the running parts (mkfs, the pull, the deploy, mtools)
+ * stop through the cancellable themselves. */
+static gboolean
+not_cancelled (Apply *a, GError **error)
+{
+  if (!g_cancellable_is_cancelled (a->cancellable))
+    return TRUE;
+  return berth_throw (error, BERTH_ERROR_CANCELLED, "interrupted");
+}
+
+/* What a failed --to-filesystem install removes: everything it wrote, which is everything in
+ * the root and /boot but what the plan allowed to be there before (they were checked empty). */
+static void
+remove_written (const char *dir, const char *const *keep)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      if (g_strv_contains (keep, name))
+        continue;
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr (GError) e = NULL;
+      if (!berth_spawn_simple (&e, "rm", "-rf", "--one-file-system", "--", path, NULL))
+        g_debug ("removing %s after a failure: %s", path, e->message);
+    }
+}
+
+/* ---- the undo entries ---- */
+
+static gboolean
+undo_detach (gpointer device, GError **error)
+{
+  return berth_disk_loop_detach (device, error);
+}
+
+static gboolean
+undo_wipe_table (gpointer device, GError **error)
+{
+  return berth_disk_wipe_table (device, error);
+}
+
+static gboolean
+undo_umount (gpointer path, GError **error)
+{
+  return berth_disk_umount (path, error);
+}
+
+static gboolean
+undo_rmdir (gpointer path, GError **error)
+{
+  if (rmdir (path) != 0 && errno != ENOENT)
+    return berth_throw_errno (error, path);
+  return TRUE;
+}
+
+/* --to-filesystem: everything berth wrote into the caller's root and /boot. */
+static gboolean
+undo_written (gpointer mnt, GError **error)
+{
+  g_autofree char *boot = g_build_filename (mnt, "boot", NULL);
+  const char *const keep_boot[] = { "lost+found", "efi", NULL };
+  const char *const keep_root[] = { "lost+found", "boot", "efi", NULL };
+  remove_written (boot, keep_boot);
+  remove_written (mnt, keep_root);
+  return berth_disk_syncfs (mnt, error);
+}
+
+static void push (Apply *a, BerthUndoWhen when, BerthUndoFunc func, const char *arg,
+                  const char *fmt, ...) G_GNUC_PRINTF (5, 6);
+
+static void
+push (Apply *a, BerthUndoWhen when, BerthUndoFunc func, const char *arg, const char *fmt, ...)
+{
+  va_list args;
+  va_start (args, fmt);
+  g_autofree char *description = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  berth_undo_push (a->undo, when, description, func, g_strdup (arg), g_free);
+}
+
 /* Names the step in the error: "Install step 'mkfs' failed: ...". */
 static gboolean
-step_failed (GError **error, const char *cur)
+step_failed (Apply *a, GError **error)
 {
-  g_prefix_error (error, "Install step '%s' failed: ", cur);
+  g_prefix_error (error, "Install step '%s' failed: ", step_names[a->step]);
   return FALSE;
 }
 
 /* --to-filesystem: the caller's mounts, checked again (things change between plan and apply). */
 static gboolean
-apply_filesystem_target (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
-                         GError **error)
+apply_filesystem_target (Apply *a, GError **error)
 {
   BerthInstallPlan *plan = a->plan;
   g_autofree char *msg = g_strdup_printf ("checking the filesystems mounted at %s", plan->target);
-  step (progress, user_data, "target", msg);
+  enter (a, STEP_TARGET, msg);
   g_autoptr (BerthDiskMountInfo) root = NULL;
   if (!berth_disk_mount_info (plan->target, &root, error))
     return FALSE;
@@ -986,45 +1041,44 @@ apply_filesystem_target (Apply *a, BerthInstallProgressFunc progress, gpointer u
     {
       if (mkdir (boot, 0755) < 0)
         return berth_throw_errno (error, boot);
-      a->boot_dir_made = TRUE;
+      push (a, BERTH_UNDO_ON_FAILURE, undo_rmdir, boot, "removed %s", boot);
     }
-  a->fs_written = TRUE;
-  return TRUE;
+  push (a, BERTH_UNDO_ON_FAILURE, undo_written, a->mnt,
+        "removed what berth wrote into %s and its /boot (the mounts stay)", a->mnt);
+  return not_cancelled (a, error);
 }
 
 /* Steps 1 to 3 on a disk: partitions, filesystems, mounts. */
 static gboolean
-apply_disk (Apply *a, BerthInstallProgressFunc progress, gpointer user_data, GError **error)
+apply_disk (Apply *a, GError **error)
 {
   BerthInstallPlan *plan = a->plan;
-  const char *cur = "target";
 
   /* 1. The disk: attach a loopback file, probe again (things change), check. */
   if (plan->via_loopback)
     {
-      step (progress, user_data, "target", "attaching the disk image file");
+      enter (a, STEP_TARGET, "attaching the disk image file");
       if (!berth_disk_loop_attach (plan->target, plan->disk_size, &a->device, error))
-        return step_failed (error, cur);
-      a->attached = TRUE;
+        return FALSE;
+      push (a, BERTH_UNDO_ALWAYS, undo_detach, a->device, "detached %s", a->device);
     }
   else
     a->device = g_strdup (plan->target);
   {
     g_autofree char *msg = g_strdup_printf ("checking %s", a->device);
-    step (progress, user_data, "target", msg);
+    enter (a, STEP_TARGET, msg);
     g_autoptr (BerthDiskInfo) info = NULL;
     if (!berth_disk_probe (a->device, &info, error)
-        || !berth_disk_check_target (info, plan->wipe, error))
-      return step_failed (error, cur);
+        || !berth_disk_check_target (info, plan->wipe, error) || !not_cancelled (a, error))
+      return FALSE;
   }
 
-  /* 2. Partitions and filesystems. */
-  cur = "partition";
-  step (progress, user_data, cur, "writing the GPT partition table");
-  a->table_written = TRUE; /* from here on, a failure wipes what may have been written */
-  if (!berth_disk_write_table (a->device, plan->layout, error))
-    return step_failed (error, cur);
-  cur = "mkfs";
+  /* 2. Partitions and filesystems. From here on a failure wipes what may have been written. */
+  enter (a, STEP_PARTITION, "writing the GPT partition table");
+  push (a, BERTH_UNDO_ON_FAILURE, undo_wipe_table, a->device,
+        "wiped the partition table and signatures berth wrote on %s", plan->target);
+  if (!berth_disk_write_table (a->device, plan->layout, error) || !not_cancelled (a, error))
+    return FALSE;
   for (guint i = 0; i < plan->layout->n_partitions; i++)
     {
       const BerthDiskPartition *p = &plan->layout->partitions[i];
@@ -1033,66 +1087,54 @@ apply_disk (Apply *a, BerthInstallProgressFunc progress, gpointer user_data, GEr
       g_autofree char *node = berth_disk_partition_path (a->device, p->number);
       g_autofree char *msg
         = g_strdup_printf ("%s on %s (%s)", berth_disk_fs_to_string (p->fs), node, p->name);
-      step (progress, user_data, cur, msg);
-      if (!berth_disk_mkfs (node, p->fs, p->fs_label, p->fs_uuid, error))
-        return step_failed (error, cur);
+      enter (a, STEP_MKFS, msg);
+      if (!berth_disk_mkfs (node, p->fs, p->fs_label, p->fs_uuid, a->cancellable, error)
+          || !not_cancelled (a, error))
+        return FALSE;
     }
 
   /* 3. Mount root and /boot. */
-  cur = "mount";
+  a->step = STEP_MOUNT;
   {
     g_autoptr (GError) e = NULL;
     a->mnt = g_dir_make_tmp ("berth-install-XXXXXX", &e);
     if (a->mnt == NULL)
-      {
-        berth_throw (error, BERTH_ERROR_FAILED, "%s", e->message);
-        return step_failed (error, cur);
-      }
+      return berth_throw (error, BERTH_ERROR_FAILED, "%s", e->message);
+    push (a, BERTH_UNDO_ALWAYS, undo_rmdir, a->mnt, "removed %s", a->mnt);
   }
-  {
-    const BerthDiskPartition *root = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT);
-    const BerthDiskPartition *boot = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BOOT);
-    g_autofree char *root_node = berth_disk_partition_path (a->device, root->number);
-    g_autofree char *boot_node = berth_disk_partition_path (a->device, boot->number);
-    if (!berth_disk_mount (root_node, a->mnt, berth_disk_fs_to_string (root->fs), 0, NULL, error))
-      return step_failed (error, cur);
-    a->root_mounted = TRUE;
-    g_autofree char *boot_dir = g_build_filename (a->mnt, "boot", NULL);
-    if (mkdir (boot_dir, 0755) < 0)
-      {
-        berth_throw_errno (error, boot_dir);
-        return step_failed (error, cur);
-      }
-    if (!berth_disk_mount (boot_node, boot_dir, berth_disk_fs_to_string (boot->fs), 0, NULL, error))
-      return step_failed (error, cur);
-    a->boot_mounted = TRUE;
-  }
-  return TRUE;
+  const BerthDiskPartition *root = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT);
+  const BerthDiskPartition *boot = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BOOT);
+  g_autofree char *root_node = berth_disk_partition_path (a->device, root->number);
+  g_autofree char *boot_node = berth_disk_partition_path (a->device, boot->number);
+  if (!berth_disk_mount (root_node, a->mnt, berth_disk_fs_to_string (root->fs), 0, NULL, error))
+    return FALSE;
+  push (a, BERTH_UNDO_ALWAYS, undo_umount, a->mnt, "unmounted %s", a->mnt);
+  g_autofree char *boot_dir = g_build_filename (a->mnt, "boot", NULL);
+  if (mkdir (boot_dir, 0755) < 0)
+    return berth_throw_errno (error, boot_dir);
+  if (!berth_disk_mount (boot_node, boot_dir, berth_disk_fs_to_string (boot->fs), 0, NULL, error))
+    return FALSE;
+  push (a, BERTH_UNDO_ALWAYS, undo_umount, boot_dir, "unmounted %s", boot_dir);
+  return not_cancelled (a, error);
 }
 
 static gboolean
-apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
-             GCancellable *cancellable, GError **error)
+apply_steps (Apply *a, GError **error)
 {
   BerthInstallPlan *plan = a->plan;
-  if (plan->to_filesystem)
-    {
-      if (!apply_filesystem_target (a, progress, user_data, error))
-        return step_failed (error, "target");
-    }
-  else if (!apply_disk (a, progress, user_data, error))
+  if (plan->to_filesystem ? !apply_filesystem_target (a, error) : !apply_disk (a, error))
     return FALSE;
 
   /* 4. The sysroot, and the image pulled straight into its repo. */
-  const char *cur = "pull";
   g_autoptr (OstreeSysroot) sysroot = NULL;
   g_autoptr (OstreeRepo) repo = NULL;
-  step (progress, user_data, "sysroot", "initialising the ostree sysroot");
-  if (!berth_deploy_init_sysroot (a->mnt, plan->stateroot, &sysroot, &repo, cancellable, error))
-    return step_failed (error, cur);
+  enter (a, STEP_SYSROOT, "initialising the ostree sysroot");
+  if (!berth_deploy_init_sysroot (a->mnt, plan->stateroot, &sysroot, &repo, a->cancellable, error)
+      || !not_cancelled (a, error))
+    return FALSE;
   GPtrArray *manifest_layers = berth_image_source_get_image (plan->source)->manifest->layers;
-  PullProgress pp = { .progress = progress,
-                      .user_data = user_data,
+  PullProgress pp = { .progress = a->progress,
+                      .user_data = a->user_data,
                       .layers = manifest_layers,
                       .n_layers = manifest_layers->len };
   BerthPullOptions po = { .target_imgref = plan->target_ref,
@@ -1103,33 +1145,32 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
                            * and the finish step again */
                           .no_sync = TRUE };
   g_autoptr (BerthImportResult) pulled = NULL;
-  step (progress, user_data, cur, plan->image_name);
+  enter (a, STEP_PULL, plan->image_name);
   g_mutex_init (&pp.lock);
-  gboolean pulled_ok = berth_pull_image (repo, plan->source, &po, &pulled, cancellable, error);
+  gboolean pulled_ok = berth_pull_image (repo, plan->source, &po, &pulled, a->cancellable, error);
   g_mutex_clear (&pp.lock);
-  if (!pulled_ok)
-    return step_failed (error, cur);
+  if (!pulled_ok || !not_cancelled (a, error))
+    return FALSE;
 
   /* 5. Kernel arguments from the image's kargs.d and install configuration. */
-  cur = "kargs";
-  if (!build_kargs (plan, repo, pulled->merge_commit, cancellable, error))
-    return step_failed (error, cur);
+  a->step = STEP_KARGS;
+  if (!build_kargs (plan, repo, pulled->merge_commit, a->cancellable, error))
+    return FALSE;
   g_autofree char *cmdline = berth_kargs_to_string (plan->kargs);
-  step (progress, user_data, cur, cmdline);
+  emit (a, step_names[STEP_KARGS], cmdline);
   for (guint i = 0; i < plan->warnings->len; i++)
-    step (progress, user_data, "warning", plan->warnings->pdata[i]);
+    emit (a, "warning", plan->warnings->pdata[i]);
   /* Where each argument came from: berth, the command line, an install config or kargs.d. */
   for (guint i = 0; i < berth_kargs_get_length (plan->kargs); i++)
     {
       const BerthKarg *k = berth_kargs_get (plan->kargs, i);
       g_autofree char *from = berth_kargs_source_describe (&k->source);
       g_autofree char *line = g_strdup_printf ("  %s  (from %s)", k->raw, from);
-      step (progress, user_data, cur, line);
+      emit (a, step_names[STEP_KARGS], line);
     }
 
   /* 6. Deploy. */
-  cur = "deploy";
-  step (progress, user_data, cur, "deploying");
+  enter (a, STEP_DEPLOY, "deploying");
   g_auto (GStrv) kargv = berth_kargs_to_strv (plan->kargs);
   BerthDeployOptions dopts = {
     .stateroot = plan->stateroot,
@@ -1141,51 +1182,79 @@ apply_steps (Apply *a, BerthInstallProgressFunc progress, gpointer user_data,
     .root_ssh_authorized_keys = plan->ssh_keys,
   };
   g_autoptr (BerthDeployResult) deployed = NULL;
-  if (!berth_deploy_image (sysroot, &dopts, &deployed, cancellable, error))
-    return step_failed (error, cur);
+  if (!berth_deploy_image (sysroot, &dopts, &deployed, a->cancellable, error)
+      || !not_cancelled (a, error))
+    return FALSE;
 
   /* 7. The bootloader, last: only now can the disk boot. */
-  cur = "bootloader";
+  a->step = STEP_BOOTLOADER;
   BerthBootloader loader;
   if (!berth_boot_choose (plan->bootloader, deployed->deployment_path, plan->arch, &loader, error))
-    return step_failed (error, cur);
-  {
-    g_autofree char *esp_node = NULL;
-    if (plan->layout != NULL)
-      esp_node = berth_disk_partition_path (
-        a->device, berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ESP)->number);
-    else
-      esp_node = g_strdup (plan->esp_node);
-    const char *esp_dir = plan->fs_esp != NULL ? plan->fs_esp->path : NULL;
-    g_autofree char *msg = loader == BERTH_BOOTLOADER_NONE
-                             ? g_strdup ("none: the BLS entries only")
-                             : g_strdup_printf ("%s on %s", berth_bootloader_to_string (loader),
-                                                esp_dir ? esp_dir : esp_node);
-    step (progress, user_data, cur, msg);
-    BerthBootInstallOptions bo = { .esp_device = esp_node,
-                                   .esp_dir = esp_dir,
-                                   .deployment_root = deployed->deployment_path,
-                                   .arch = plan->arch };
-    if (!berth_boot_install (loader, &bo, cancellable, error))
-      return step_failed (error, cur);
-    a->bootloader_written = TRUE;
-  }
+    return FALSE;
+  g_autofree char *esp_node = NULL;
+  if (plan->layout != NULL)
+    esp_node = berth_disk_partition_path (
+      a->device, berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ESP)->number);
+  else
+    esp_node = g_strdup (plan->esp_node);
+  const char *esp_dir = plan->fs_esp != NULL ? plan->fs_esp->path : NULL;
+  g_autofree char *msg = loader == BERTH_BOOTLOADER_NONE
+                           ? g_strdup ("none: the BLS entries only")
+                           : g_strdup_printf ("%s on %s", berth_bootloader_to_string (loader),
+                                              esp_dir ? esp_dir : esp_node);
+  enter (a, STEP_BOOTLOADER, msg);
+  BerthBootInstallOptions bo = { .esp_device = esp_node,
+                                 .esp_dir = esp_dir,
+                                 .deployment_root = deployed->deployment_path,
+                                 .arch = plan->arch };
+  if (!berth_boot_install (loader, &bo, a->cancellable, error))
+    return FALSE;
+  /* The point of no return: the disk boots into a complete deployment. An interrupt from here
+   * on no longer undoes the install; the sync below finishes it. */
+  berth_undo_keep (a->undo);
 
-  cur = "finish";
-  step (progress, user_data, cur,
-        plan->to_filesystem ? "syncing (the filesystems stay mounted)" : "syncing and unmounting");
+  enter (a, STEP_FINISH,
+         plan->to_filesystem ? "syncing (the filesystems stay mounted)" : "syncing and unmounting");
   g_autofree char *boot_dir = g_build_filename (a->mnt, "boot", NULL);
-  if (!berth_disk_syncfs (a->mnt, error) || !berth_disk_syncfs (boot_dir, error))
-    return step_failed (error, cur);
-  return TRUE;
+  return berth_disk_syncfs (a->mnt, error) && berth_disk_syncfs (boot_dir, error);
 }
 
 gboolean
 berth_install_plan_apply (BerthInstallPlan *plan, BerthInstallProgressFunc progress,
                           gpointer user_data, GCancellable *cancellable, GError **error)
 {
-  Apply a = { .plan = plan };
-  gboolean ok = apply_steps (&a, progress, user_data, cancellable, error);
-  apply_cleanup (&a, !ok);
+  g_autoptr (BerthUndo) undo = berth_undo_new ();
+  Apply a = { .plan = plan,
+              .progress = progress,
+              .user_data = user_data,
+              .cancellable = cancellable,
+              .undo = undo };
+  g_clear_pointer (&plan->undone, g_strfreev);
+  plan->failed_step = NULL;
+  gboolean ok = apply_steps (&a, error);
+  if (!ok)
+    {
+      plan->failed_step = step_names[a.step];
+      step_failed (&a, error);
+    }
+  /* The rollback runs to its end whatever interrupted the install: nothing in it takes the
+   * cancellable. */
+  g_auto (GStrv) undone = berth_undo_run (undo, !ok && !plan->preserve_on_error);
+  if (!ok)
+    plan->undone = g_steal_pointer (&undone);
+  g_free (a.device);
+  g_free (a.mnt);
   return ok;
+}
+
+const char *
+berth_install_plan_get_failed_step (const BerthInstallPlan *plan)
+{
+  return plan->failed_step;
+}
+
+const char *const *
+berth_install_plan_get_undone (const BerthInstallPlan *plan)
+{
+  return (const char *const *)plan->undone;
 }

@@ -68,7 +68,8 @@ json_t *berth_install_plan_to_json (const BerthInstallPlan *plan);
 typedef struct
 {
   const char *step;    /* "target", "partition", "mkfs", "sysroot", "pull", "kargs",
-                          "warning", "deploy", "bootloader", "finish" */
+                          "warning", "deploy", "bootloader", "finish" ("mount" names a step
+                          in errors only) */
   const char *message; /* NULL for a byte count update */
   guint64 bytes_done;  /* during the pull: layer bytes fetched so far (compressed) */
   guint64 bytes_total; /* of the layers being fetched (0 outside the pull) */
@@ -79,10 +80,18 @@ typedef struct
 typedef void (*BerthInstallProgressFunc) (const BerthInstallEvent *event, gpointer user_data);
 
 /* Executes @plan. The bootloader is written last, so a failure before it leaves nothing that
- * boots; on failure the partition table written is wiped (unless preserve_on_error) and the
- * error names the step that failed. */
+ * boots; on failure the partition table written is wiped (unless preserve_on_error), the
+ * mounts and the loop device undone, and the error names the step that failed. @cancellable
+ * (the CLI cancels it on SIGINT, SIGTERM, SIGHUP) stops the running step, and the same
+ * rollback runs, to its end; once the bootloader is written the install is complete and an
+ * interrupt no longer undoes it. */
 gboolean berth_install_plan_apply (BerthInstallPlan *plan, BerthInstallProgressFunc progress,
                                    gpointer user_data, GCancellable *cancellable, GError **error);
+
+/* After a failed apply: the step that failed ("pull"), and what the rollback did, one line
+ * each ("wiped the partition table ... on disk.img", "detached /dev/loop0"). NULL otherwise. */
+const char *berth_install_plan_get_failed_step (const BerthInstallPlan *plan);
+const char *const *berth_install_plan_get_undone (const BerthInstallPlan *plan);
 
 /* The kernel command line the install wrote, once applied (NULL before). */
 const BerthKargs *berth_install_plan_get_kargs (const BerthInstallPlan *plan);

@@ -1,7 +1,10 @@
 /* The subprocess runner: argv only, no shell, stderr captured into the error. */
 #include "util.h"
 
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* How much of a failing program's stderr goes into the error message: enough for mkfs's or
  * sfdisk's explanation, not a whole log. The tail is kept since programs end with the cause. */
@@ -36,6 +39,32 @@ bytes_to_string (GBytes *bytes)
   return g_strndup (data, len);
 }
 
+/* In the child, before exec: a process group of its own, so that a terminal's Ctrl-C (sent to
+ * berth's foreground group) reaches berth alone. berth then stops the step itself, and a mkfs or
+ * mcopy is never killed half-way behind its back, nor a program of the rollback by a second
+ * Ctrl-C. berth ends its children itself on cancellation (end_child). */
+static void
+child_setup (gpointer data)
+{
+  (void)setpgid (0, 0);
+}
+
+/* A cancelled run: SIGKILL to the child's group (the program and whatever it started), then
+ * wait for it, so that nothing still writes when the caller rolls back. */
+static void
+end_child (GSubprocess *proc)
+{
+  const char *id = g_subprocess_get_identifier (proc);
+  if (id != NULL)
+    {
+      pid_t pid = (pid_t)strtol (id, NULL, 10);
+      if (pid > 0)
+        (void)kill (-pid, SIGKILL);
+    }
+  g_subprocess_force_exit (proc);
+  (void)g_subprocess_wait (proc, /* cancellable= */ NULL, NULL);
+}
+
 gboolean
 berth_spawn_sync (const char *const *argv, const char *stdin_data, char **out_stdout,
                   GCancellable *cancellable, GError **error)
@@ -48,7 +77,11 @@ berth_spawn_sync (const char *const *argv, const char *stdin_data, char **out_st
   flags |= out_stdout != NULL ? G_SUBPROCESS_FLAGS_STDOUT_PIPE : G_SUBPROCESS_FLAGS_STDOUT_SILENCE;
 
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (GSubprocess) proc = g_subprocess_newv (argv, flags, &local_error);
+  if (g_cancellable_set_error_if_cancelled (cancellable, &local_error))
+    return berth_throw (error, BERTH_ERROR_CANCELLED, "Running %s: cancelled", argv[0]);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_autoptr (GSubprocess) proc = g_subprocess_launcher_spawnv (launcher, argv, &local_error);
   if (proc == NULL)
     {
       if (g_error_matches (local_error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT))
@@ -66,7 +99,7 @@ berth_spawn_sync (const char *const *argv, const char *stdin_data, char **out_st
   if (!g_subprocess_communicate (proc, in_bytes, cancellable, out_stdout ? &out_bytes : NULL,
                                  &err_bytes, &local_error))
     {
-      g_subprocess_force_exit (proc);
+      end_child (proc);
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return berth_throw (error, BERTH_ERROR_CANCELLED, "Running %s: cancelled", argv[0]);
       return berth_throw (error, BERTH_ERROR_FAILED, "Running %s: %s", argv[0],

@@ -118,7 +118,9 @@ berth_set_str (char **str_pointer, const char *new_str)
  * On any other outcome @error names the program, how it ended and the tail of its stderr.
  * @stdin_data may be NULL (stdin is then /dev/null). @out_stdout, when non-NULL, receives the
  * program's stdout on success (NUL-terminated). A program that is not installed gives
- * BERTH_ERROR_NOT_FOUND. */
+ * BERTH_ERROR_NOT_FOUND. The program runs in a process group of its own (a terminal's Ctrl-C
+ * reaches berth, not it); when @cancellable fires, its group is killed and reaped before this
+ * returns BERTH_ERROR_CANCELLED. */
 gboolean berth_spawn_sync (const char *const *argv, const char *stdin_data, char **out_stdout,
                            GCancellable *cancellable, GError **error);
 

@@ -16,6 +16,8 @@
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/disk.sh
 . "$BERTH_TOP/tests/lib/disk.sh"
+# shellcheck source=tests/lib/install-events.sh
+. "$BERTH_TOP/tests/lib/install-events.sh"
 
 need_root
 need_cmd sfdisk partx blkid losetup mdir mcopy mren ostree jq setsid cmp ps
@@ -51,10 +53,10 @@ release_img ()
 # registered after mktemp_dir, so it runs before the directory is removed
 on_exit release_img
 
-# The process group of the berth being killed (setsid: its pid), empty once it and every child
-# it left behind (mkfs, mcopy: orphans run on) are gone.
+# The session of the berth being killed (setsid: its pid), empty once it and every child it
+# left behind (mkfs, mcopy: orphans run on, each in a process group of its own) are gone.
 berth_pid=
-group_left () { ps -e -o pid=,pgid=,args= | awk -v g="$1" '$2 == g'; }
+group_left () { ps -e -o pid=,sid=,args= | awk -v g="$1" '$2 == g'; }
 wait_group ()
 {
   local i
@@ -73,39 +75,20 @@ stop_berth ()
 }
 
 # The hooks: mcopy and mren wrappers that pause the call whose arguments include
-# $BERTH_KILL_ARG, report it on the progress FIFO, and go on once the test says so.
-for tool in mcopy mren; do
-  mkdir "$tmp/hook-$tool"
-  real=$(command -v "$tool")
-  cat >"$tmp/hook-$tool/$tool" <<EOF
-#!/bin/bash
-case " \$* " in
-  *" \$BERTH_KILL_ARG "*)
-    timeout 10 bash -c 'printf "%s\n" "\$1" >"\$2"' _ \
-      '{"step":"hook","message":"$tool '"\$BERTH_KILL_ARG"'"}' '$fifo' || exit 99
-    for ((i = 0; i < 600; i++)); do [ -e '$go' ] && break; sleep 0.05; done ;;
-esac
-st=0
-'$real' "\$@" 2>>'$tmp/hook-$tool.err' || st=\$?
-echo "\$st \$*" >>'$tmp/hook-$tool.status'
-exit "\$st"
-EOF
-  chmod +x "$tmp/hook-$tool/$tool"
-done
+# $BERTH_HOOK_ARG, report it on the progress FIFO, and go on once the test says so.
+event_hooks "$tmp" "$fifo" "$go" mcopy mren
 
 # run_kill NAME STEP N [MATCH]: start a fresh install into $img, SIGKILL berth when the N-th
 # progress event of STEP (whose message starts with MATCH, when given) arrives; STEP "hook:TOOL"
 # pauses TOOL's call on MATCH and kills berth during it. Leaves the disk as the kill left it:
 # attached, mounted, partition nodes present. Sets $rc to berth's exit status (137 when killed).
 rc=
-re_step='"step":"([^"]*)"'
-re_message='"message":"(([^"\\]|\\.)*)"'
 run_kill ()
 {
-  local name=$1 want=$2 n=$3 match=${4:-} seen=0 line last more rd st pstat pgid_checked=
+  local name=$1 want=$2 n=$3 match=${4:-} line last more rd st pstat
   local env=(TMPDIR="$tmp/run")
   case "$want" in
-    hook:*) env+=(PATH="$tmp/hook-${want#hook:}:$PATH" BERTH_KILL_ARG="$match") want=hook match= ;;
+    hook:*) env+=(PATH="$tmp/hook-${want#hook:}:$PATH" BERTH_HOOK_ARG="$match") want=hook match= ;;
   esac
   [ ! -e "$img" ] || [ -z "$(losetup -n -O NAME -j "$img")" ] || fail "$name: $img still attached"
   rm -f "$img" "$fifo" "$go"
@@ -116,30 +99,14 @@ run_kill ()
   # on top of the cleanup stack: nothing may still write when the disk is released
   on_exit stop_berth
   exec {rd}<"$fifo"
-  # No jq and no forks in this loop: berth does not wait for the reader, so every millisecond
-  # here lets it run on past the event. No IFS= before read either: a signal during the read
-  # would run the exit trap, and so every cleanup, with IFS empty.
-  while :; do
-    if ! read -r -t 120 line <&"$rd"; then
-      exec {rd}<&-
-      cat "$tmp/$name.err" >&2
-      fail "$name: no '$want' event number $n (berth ended or stalled)"
-    fi
-    if [ -z "$pgid_checked" ]; then
-      read -r -a pstat <"/proc/$berth_pid/stat"
-      [ "${pstat[4]}" = "$berth_pid" ] || fail "$name: berth ($berth_pid) does not lead its process group"
-      pgid_checked=1
-    fi
-    # every event has "step"; byte updates of the pull have no "message"
-    [[ $line =~ $re_step ]] || fail "$name: no step in progress line: $line"
-    [ "${BASH_REMATCH[1]}" = "$want" ] || continue
-    if [ -n "$match" ]; then
-      [[ $line =~ $re_message ]] || continue
-      case "${BASH_REMATCH[1]}" in "$match"*) ;; *) continue ;; esac
-    fi
-    seen=$((seen + 1))
-    [ "$seen" = "$n" ] && break
-  done
+  if ! event_wait "$rd" "$name" "$want" "$n" "$match"; then
+    exec {rd}<&-
+    cat "$tmp/$name.err" >&2
+    exit 1
+  fi
+  line=$event_line
+  read -r -a pstat <"/proc/$berth_pid/stat"
+  [ "${pstat[5]}" = "$berth_pid" ] || fail "$name: berth ($berth_pid) does not lead its session"
   kill -KILL "$berth_pid"
   st=0
   wait "$berth_pid" || st=$?

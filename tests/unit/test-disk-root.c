@@ -101,7 +101,7 @@ test_write (void)
       g_assert_true (S_ISBLK (st.st_mode));
       if (p->fs == BERTH_DISK_FS_NONE)
         continue;
-      gboolean ok = berth_disk_mkfs (node, p->fs, p->fs_label, p->fs_uuid, &error);
+      gboolean ok = berth_disk_mkfs (node, p->fs, p->fs_label, p->fs_uuid, NULL, &error);
       g_assert_no_error (error);
       g_assert_true (ok);
     }
@@ -317,10 +317,10 @@ test_refusals (void)
   g_assert_null (dev);
   g_clear_error (&error);
   /* mkfs of nothing: an argument error before any program runs. */
-  g_assert_false (berth_disk_mkfs (file, BERTH_DISK_FS_NONE, NULL, NULL, &error));
+  g_assert_false (berth_disk_mkfs (file, BERTH_DISK_FS_NONE, NULL, NULL, NULL, &error));
   g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
-  g_assert_false (berth_disk_mkfs (file, BERTH_DISK_FS_VFAT, "X", "zz", &error));
+  g_assert_false (berth_disk_mkfs (file, BERTH_DISK_FS_VFAT, "X", "zz", NULL, &error));
   g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
 
   g_assert_cmpint (g_unlink (file), ==, 0);

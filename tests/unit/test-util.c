@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 test_error_codes_named (void)
@@ -172,6 +173,66 @@ test_spawn_cancelled (void)
   g_assert_error (error, BERTH_ERROR, BERTH_ERROR_CANCELLED);
 }
 
+static gpointer
+cancel_later (gpointer cancellable)
+{
+  g_usleep (300 * 1000);
+  g_cancellable_cancel (cancellable);
+  return NULL;
+}
+
+/* Cancelled while it runs: the program and what it started are killed (its whole process
+ * group) and reaped before the runner returns; nothing of it still writes. */
+static void
+test_spawn_cancelled_running (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *dir = g_dir_make_tmp ("berth-test.XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *pidfile = g_build_filename (dir, "pid", NULL);
+  g_autofree char *script = g_strdup_printf ("sleep 60 & echo $! >'%s'; wait", pidfile);
+  const char *argv[] = { "sh", "-c", script, NULL };
+  GThread *t = g_thread_new ("cancel", cancel_later, cancellable);
+  gint64 start = g_get_monotonic_time ();
+  g_assert_false (berth_spawn_sync (argv, NULL, NULL, cancellable, &error));
+  g_thread_join (t);
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  g_autofree char *pid_text = NULL;
+  g_assert_true (g_file_get_contents (pidfile, &pid_text, NULL, NULL));
+  pid_t grandchild = (pid_t)g_ascii_strtoll (pid_text, NULL, 10);
+  g_assert_cmpint (grandchild, >, 0);
+  /* killed with its group; reaped by init, which may take a moment */
+  gboolean gone = FALSE;
+  for (int i = 0; i < 100 && !gone; i++)
+    {
+      g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", grandchild);
+      g_autofree char *stat = NULL;
+      gone = !g_file_get_contents (stat_path, &stat, NULL, NULL) || strstr (stat, ") Z ") != NULL;
+      if (!gone)
+        g_usleep (20 * 1000);
+    }
+  g_assert_true (gone);
+  (void)unlink (pidfile);
+  (void)rmdir (dir);
+}
+
+/* The program leads a process group of its own: a terminal's Ctrl-C reaches berth only. */
+static void
+test_spawn_own_process_group (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  const char *argv[] = { "sh", "-c", "read -r p _ _ _ g _ </proc/$$/stat; echo \"$p $g\"", NULL };
+  g_assert_true (berth_spawn_sync (argv, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_auto (GStrv) f = g_strsplit (g_strstrip (out), " ", 2);
+  g_assert_cmpuint (g_strv_length (f), ==, 2);
+  g_assert_cmpstr (f[0], ==, f[1]);
+  g_assert_cmpint (getpgrp (), !=, (pid_t)g_ascii_strtoll (f[1], NULL, 10));
+}
+
 static void
 test_curl_mapper (void)
 {
@@ -295,6 +356,8 @@ main (int argc, char **argv)
   g_test_add_func ("/util/spawn/failure-has-stderr", test_spawn_failure_has_stderr);
   g_test_add_func ("/util/spawn/long-stderr-is-tail", test_spawn_long_stderr_is_tail);
   g_test_add_func ("/util/spawn/cancelled", test_spawn_cancelled);
+  g_test_add_func ("/util/spawn/cancelled-running", test_spawn_cancelled_running);
+  g_test_add_func ("/util/spawn/own-process-group", test_spawn_own_process_group);
   g_test_add_func ("/util/mapper/curl", test_curl_mapper);
   g_test_add_func ("/util/mapper/json", test_json_mapper);
   g_test_add_func ("/util/mapper/archive", test_archive_mapper);
