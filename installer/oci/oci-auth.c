@@ -494,6 +494,7 @@ berth_credentials_free (BerthCredentials *creds)
     return;
   berth_secret_free (creds->username);
   berth_secret_free (creds->password);
+  g_free (creds->source);
   g_free (creds);
 }
 
@@ -672,6 +673,7 @@ decode_entry (const char *path, const char *key, json_t *entry, BerthCredentials
     }
   *colon = '\0';
   BerthCredentials *c = berth_credentials_new (text, colon + 1);
+  c->source = g_strdup (path);
   explicit_bzero (decoded, decoded_len);
   *out_creds = c;
   return TRUE;

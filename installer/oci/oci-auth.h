@@ -71,6 +71,7 @@ typedef struct
 {
   char *username;
   char *password;
+  char *source; /* the auth file they were read from; NULL for --creds */
 } BerthCredentials;
 
 void berth_credentials_free (BerthCredentials *creds);

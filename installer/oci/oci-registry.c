@@ -31,6 +31,8 @@ const char *const berth_registry_manifest_accept
 /* The blob stream's buffer between the transfer thread and the reader: large enough to keep
  * the connection busy while the importer writes objects, small enough to keep memory flat. */
 #define STREAM_BUFFER_MAX (4 * 1024 * 1024)
+/* An error answer's body is read this far for its error codes; the rest is dropped. */
+#define ERROR_BODY_MAX (16 * 1024)
 
 typedef struct
 {
@@ -57,7 +59,8 @@ struct BerthRegistry
   char *ca_bundle;   /* CA file handed to curl, or NULL for the system's */
   char *client_cert; /* containers-certs.d client certificate pair, or NULL */
   char *client_key;
-  char *basic_creds; /* "user:password", never logged */
+  char *basic_creds;       /* "user:password", never logged */
+  char *creds_description; /* "user 'bob' from --creds", for messages; may be NULL */
   guint max_attempts;
   guint retry_base_ms;
 
@@ -165,6 +168,7 @@ berth_registry_new (const char *host, const BerthRegistryOptions *options, GErro
     self->basic_creds = g_strdup (options->creds);
   else if (options->authfile_creds != NULL)
     self->basic_creds = g_strdup (options->authfile_creds);
+  self->creds_description = g_strdup (options->creds_description);
 
   if (options->cert_dir != NULL)
     {
@@ -193,6 +197,7 @@ berth_registry_free (BerthRegistry *self)
   if (self->basic_creds != NULL)
     explicit_bzero (self->basic_creds, strlen (self->basic_creds));
   g_free (self->basic_creds);
+  g_free (self->creds_description);
   g_free (self->host);
   g_free (self->scheme);
   g_clear_pointer (&self->challenge, berth_auth_challenge_free);
@@ -244,6 +249,10 @@ typedef struct
   gpointer sink_data;
   GError *sink_error; /* set when the sink refused data; the transfer is then aborted */
   GCancellable *cancellable;
+  /* a non-2xx answer: the start of its body, and what it says (after a failed request) */
+  GString *error_body;
+  char *error_code;    /* "MANIFEST_UNKNOWN"; NULL when the body named none */
+  char *error_summary; /* `MANIFEST_UNKNOWN "manifest unknown"`, for messages */
 } Exchange;
 
 static void
@@ -257,6 +266,8 @@ exchange_reset_headers (Exchange *x)
   x->retry_after = 0;
   x->body_started = FALSE;
   x->skip = 0;
+  if (x->error_body != NULL)
+    g_string_truncate (x->error_body, 0);
 }
 
 static void
@@ -264,6 +275,10 @@ exchange_clear (Exchange *x)
 {
   exchange_reset_headers (x);
   g_clear_error (&x->sink_error);
+  if (x->error_body != NULL)
+    g_string_free (g_steal_pointer (&x->error_body), TRUE);
+  g_clear_pointer (&x->error_code, g_free);
+  g_clear_pointer (&x->error_summary, g_free);
 }
 
 static size_t
@@ -340,9 +355,20 @@ on_body (char *data, size_t size, size_t nmemb, void *user_data)
 {
   Exchange *x = user_data;
   size_t len = size * nmemb;
-  /* Only a successful response's body goes to the sink; error bodies are dropped. */
+  /* Only a successful response's body goes to the sink; of an error's, the start is kept for
+   * its error codes (OCI distribution spec), the rest dropped. */
   if (x->status < 200 || x->status >= 300)
-    return len;
+    {
+      if (x->status >= 400)
+        {
+          if (x->error_body == NULL)
+            x->error_body = g_string_new (NULL);
+          if (x->error_body->len < ERROR_BODY_MAX)
+            g_string_append_len (x->error_body, data,
+                                 MIN (len, ERROR_BODY_MAX - x->error_body->len));
+        }
+      return len;
+    }
   if (!x->body_started)
     {
       x->body_started = TRUE;
@@ -502,6 +528,77 @@ perform (BerthRegistry *self, const char *method, const char *url, const char *a
   return TRUE;
 }
 
+/* ---- error answers --------------------------------------------------------------------- */
+
+/* Reads the error body of the answer in @x into its code and summary. */
+static void
+exchange_read_error (Exchange *x)
+{
+  g_clear_pointer (&x->error_code, g_free);
+  g_clear_pointer (&x->error_summary, g_free);
+  if (x->error_body != NULL)
+    berth_registry_error_parse (x->error_body->str, x->error_body->len, &x->error_code,
+                                &x->error_summary);
+}
+
+static gboolean
+code_is (const Exchange *x, const char *code)
+{
+  return g_strcmp0 (x->error_code, code) == 0;
+}
+
+/* ", registry said: CODE \"message\"" or "". */
+static char *
+said (const Exchange *x)
+{
+  return x->error_summary ? g_strdup_printf (", registry said: %s", x->error_summary)
+                          : g_strdup ("");
+}
+
+/* Which credentials a refusal was for (never the secret). */
+static const char *
+creds_used (const BerthRegistry *self)
+{
+  if (self->creds_description != NULL)
+    return self->creds_description;
+  return self->basic_creds ? "the credentials given" : "no credentials";
+}
+
+/* The error for a non-2xx answer to @what (for @repository, NULL for the ping and tokens), from
+ * its status and, where the registry sent them, its error codes (OCI distribution spec): they
+ * drive the decision. UNAUTHORIZED and DENIED (or 401, 403) are AUTH, never retried, and say
+ * which credentials were used; MANIFEST_UNKNOWN, BLOB_UNKNOWN, NAME_UNKNOWN (or 404) are
+ * NOT_FOUND; TOOMANYREQUESTS (or 429, 408, 5xx) is RETRYABLE, waiting Retry-After. */
+static gboolean
+throw_answer (BerthRegistry *self, Exchange *x, const char *what, const char *repository,
+              GError **error)
+{
+  exchange_read_error (x);
+  g_autofree char *registry_said = said (x);
+  long status = x->status;
+  if (status == 401 || status == 403 || code_is (x, "UNAUTHORIZED") || code_is (x, "DENIED"))
+    return berth_throw (error, BERTH_ERROR_AUTH,
+                        "Registry %s refused access%s%s (HTTP %ld%s) with %s; check --creds or "
+                        "the auth file (--authfile, REGISTRY_AUTH_FILE)",
+                        self->host, repository ? " to " : "", repository ? repository : "", status,
+                        registry_said, creds_used (self));
+  if (code_is (x, "NAME_UNKNOWN"))
+    return berth_throw (error, BERTH_ERROR_NOT_FOUND,
+                        "Registry %s has no repository %s (HTTP %ld%s); check the image name",
+                        self->host, repository ? repository : "?", status, registry_said);
+  if (code_is (x, "TOOMANYREQUESTS"))
+    return berth_throw (error, BERTH_ERROR_RETRYABLE, "%s: HTTP status %ld%s", what, status,
+                        registry_said);
+  berth_throw_http_status (error, status, what);
+  if (*registry_said != '\0')
+    {
+      g_autofree char *msg = g_strconcat ((*error)->message, registry_said, NULL);
+      g_free ((*error)->message);
+      (*error)->message = g_steal_pointer (&msg);
+    }
+  return FALSE;
+}
+
 /* ---- authentication ---------------------------------------------------------------------- */
 
 static char *
@@ -549,25 +646,24 @@ fetch_token (BerthRegistry *self, const BerthAuthChallenge *ch, const char *scop
   count (self, &self->stats.token_fetches);
   gboolean ok = perform (self, "GET", url->str, auth, &x, error);
   long status = x.status;
-  exchange_clear (&x);
   if (auth != NULL)
     explicit_bzero (auth, strlen (auth));
   if (!ok)
     {
+      exchange_clear (&x);
       g_prefix_error (error, "Getting a token from %s: ", ch->realm);
       return FALSE;
     }
-  if (status == 401 || status == 403)
-    return berth_throw (error, BERTH_ERROR_AUTH,
-                        "Registry %s refused the credentials%s (token realm %s answered %ld); "
-                        "check --creds or the auth file",
-                        self->host, self->basic_creds ? "" : " (none were given)", ch->realm,
-                        status);
   if (status < 200 || status >= 300)
     {
       g_autofree char *what = g_strdup_printf ("Getting a token from %s", ch->realm);
-      return berth_throw_http_status (error, status, what);
+      throw_answer (self, &x, what, NULL, error);
+      exchange_clear (&x);
+      if (g_error_matches (*error, BERTH_ERROR, BERTH_ERROR_AUTH))
+        g_prefix_error (error, "Token realm %s: ", ch->realm);
+      return FALSE;
     }
+  exchange_clear (&x);
 
   g_autoptr (BerthAuthToken) token = berth_auth_token_parse (body->str, body->len, error);
   if (token == NULL)
@@ -703,10 +799,10 @@ ping (BerthRegistry *self, GCancellable *cancellable, GError **error)
     }
   else if (x.status != 200)
     {
-      long status = x.status;
-      exchange_clear (&x);
       g_autofree char *what = g_strdup_printf ("Registry %s: GET /v2/", self->host);
-      return berth_throw_http_status (error, status, what);
+      throw_answer (self, &x, what, NULL, error);
+      exchange_clear (&x);
+      return FALSE;
     }
   exchange_clear (&x);
 
@@ -772,15 +868,7 @@ request (BerthRegistry *self, const char *path, const char *repository, Exchange
       if (ok)
         {
           g_autofree char *what = g_strdup_printf ("GET %s", url);
-          berth_throw_http_status (&local_error, x->status, what);
-          if (x->status == 401 || x->status == 403)
-            {
-              g_clear_error (&local_error);
-              return berth_throw (error, BERTH_ERROR_AUTH,
-                                  "Registry %s refused access to %s (HTTP %ld); check the "
-                                  "credentials (--creds, --authfile)",
-                                  self->host, repository, x->status);
-            }
+          throw_answer (self, x, what, repository, &local_error);
         }
       if (berth_error_code_of (local_error) != BERTH_ERROR_RETRYABLE
           || attempt + 1 >= self->max_attempts || g_cancellable_is_cancelled (cancellable))
@@ -832,10 +920,14 @@ get_small (BerthRegistry *self, const char *path, const char *repository, const 
   g_autoptr (GError) local_error = NULL;
   if (!request (self, path, repository, x, cancellable, &local_error))
     {
-      if (g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_NOT_FOUND))
-        return (berth_throw (error, BERTH_ERROR_NOT_FOUND, "%s not found in %s/%s", what,
-                             self->host, repository),
-                NULL);
+      if (g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_NOT_FOUND)
+          && !code_is (x, "NAME_UNKNOWN"))
+        {
+          g_autofree char *registry_said = said (x);
+          return (berth_throw (error, BERTH_ERROR_NOT_FOUND, "%s not found in %s/%s%s", what,
+                               self->host, repository, registry_said),
+                  NULL);
+        }
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }

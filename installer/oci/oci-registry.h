@@ -23,6 +23,10 @@ typedef struct
   const char *creds;
   /* Credentials read from an auth file by the caller ("USER:PASSWORD"), or NULL. */
   const char *authfile_creds;
+  /* Which credentials these are, for messages ("user 'bob' from /run/containers/0/auth.json",
+   * "no credentials (...)"); never the secret. NULL: the registry says only whether any were
+   * given. */
+  const char *creds_description;
   /* Attempts per request (connection errors, 5xx, 429); 0 means the default, 5. */
   guint max_attempts;
   /* First retry delay in milliseconds, doubled each time (capped at 8 s); 0 means 500. */
@@ -39,6 +43,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthRegistry, berth_registry_free)
 
 /* The Accept header value for manifests: OCI and Docker schema2 manifests and indexes. */
 extern const char *const berth_registry_manifest_accept;
+
+/* The error body of a registry's non-2xx answer (OCI distribution spec, "Error Codes":
+ * {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "...", "detail": ...}]}). @out_code gets
+ * the first error's code (NULL when the body has none), @out_summary what the errors say,
+ * quoted and capped, for a message: `MANIFEST_UNKNOWN "manifest unknown"`, or the first line
+ * of a plain-text body; NULL when there is nothing to show. Never fails: a body is only ever
+ * a hint. */
+void berth_registry_error_parse (const char *body, gsize len, char **out_code, char **out_summary);
 
 /* GET /v2/NAME/manifests/REFERENCE, at most @max_size bytes. @out_media_type receives the
  * served Content-Type (may be empty), @out_digest the Docker-Content-Digest header (may be

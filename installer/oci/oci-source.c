@@ -212,6 +212,8 @@ resolve_registry (BerthImageSource *self, const BerthSourceOptions *options,
 
   /* Credentials: --creds, else the auth files (containers-auth.json(5)). */
   g_autofree char *authfile_creds = NULL;
+  /* which credentials, for messages: the user name and where it came from, never the secret */
+  g_autofree char *creds_from = NULL;
   if (options->creds == NULL)
     {
       g_autoptr (BerthAuthFiles) files = berth_auth_files_new_default (options->authfile);
@@ -219,11 +221,28 @@ resolve_registry (BerthImageSource *self, const BerthSourceOptions *options,
       if (!berth_auth_files_lookup (files, ref->registry, ref->repository, &creds, error))
         return FALSE;
       if (creds != NULL)
-        authfile_creds = berth_credentials_to_string (creds);
+        {
+          authfile_creds = berth_credentials_to_string (creds);
+          creds_from = g_strdup_printf ("user '%s' from %s", creds->username, creds->source);
+        }
+      else if (files->explicit_path != NULL)
+        creds_from = g_strdup_printf ("no credentials (%s has none for %s)", files->explicit_path,
+                                      ref->registry);
+      else
+        creds_from = g_strdup ("no credentials (none given with --creds or --authfile, and none "
+                               "for this registry in the default auth files)");
+    }
+  else
+    {
+      const char *colon = strchr (options->creds, ':');
+      g_autofree char *user
+        = colon ? g_strndup (options->creds, colon - options->creds) : g_strdup ("?");
+      creds_from = g_strdup_printf ("user '%s' from --creds", user);
     }
   BerthRegistryOptions ropts = options->registry;
   ropts.creds = options->creds;
   ropts.authfile_creds = authfile_creds;
+  ropts.creds_description = creds_from;
   self->registry
     = berth_registry_new (ref->api_host ? ref->api_host : ref->registry, &ropts, error);
   if (authfile_creds != NULL)

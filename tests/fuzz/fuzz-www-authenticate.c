@@ -1,8 +1,10 @@
-/* Fuzz target: WWW-Authenticate headers and token endpoint answers, both straight from a
- * registry. What parses must be safe to use: a Bearer realm is an http(s) URL, a token is
- * printable ASCII (it goes into a header), a token lifetime is within its bounds. */
+/* Fuzz target: WWW-Authenticate headers, token endpoint answers and error bodies, all straight
+ * from a registry. What parses must be safe to use: a Bearer realm is an http(s) URL, a token
+ * is printable ASCII (it goes into a header), a token lifetime is within its bounds, an error
+ * summary is printable ASCII of bounded length (it goes onto the user's terminal). */
 #include "oci/oci.h"
 #include "oci/oci-private.h"
+#include "oci/oci-registry.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,6 +62,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       g_autofree char *s = berth_credentials_to_string (creds);
       check (g_str_equal (s, header));
+    }
+
+  g_autofree char *code = NULL;
+  g_autofree char *summary = NULL;
+  berth_registry_error_parse ((const char *)data, size, &code, &summary);
+  if (code != NULL)
+    for (const char *p = code; *p; p++)
+      check (g_ascii_isupper (*p) || g_ascii_isdigit (*p) || *p == '_');
+  if (summary != NULL)
+    {
+      check (*summary != '\0' && strlen (summary) <= 400);
+      for (const char *p = summary; *p; p++)
+        check (*p >= 0x20 && *p < 0x7f);
     }
 
   /* Strict base64 (the auth field): what decodes re-encodes to the same text. */

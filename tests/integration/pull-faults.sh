@@ -1,7 +1,8 @@
 #!/bin/bash
 # berth pull through the fault-injecting proxy: a corrupted blob is refused and nothing
 # references it; a connection cut mid-blob resumes with Range; 5xx and 429 are retried once;
-# a redirected blob is followed to the storage port.
+# a redirected blob is followed to the storage port; the registry's error codes decide
+# (TOOMANYREQUESTS retried, DENIED not) and its error body is shown, capped and cleaned.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/services.sh
@@ -70,6 +71,48 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed_ms" -ge 900 ] || fail "Retry-After: 1 was not honoured (pull took ${elapsed_ms} ms)"
 assert_eq "$(proxy_log | jq -r '[.[] | select(.path | test("/manifests/")) | .status] | join(",")')" \
   "429,200" "429 then 200 on the manifest"
+
+log "registry error bodies drive the decision"
+# status_fault STATUS PATH TIMES BODY [RETRY_AFTER]: a status fault whose body is BODY, verbatim
+status_fault ()
+{
+  proxy_fault "$(jq -nc --argjson st "$1" --arg p "$2" --argjson n "$3" --arg b "$4" \
+    --argjson ra "${5:-null}" \
+    '{kind: "status", status: $st, path: $p, times: $n, body: $b} + (if $ra then {retry_after: $ra} else {} end)')" >/dev/null
+}
+errors_body () { jq -nc --arg c "$1" --arg m "$2" '{errors: [{code: $c, message: $m}]}'; }
+# TOOMANYREQUESTS is retried after Retry-After even when the status is not 429 (a 503 here)
+proxy_clear >/dev/null
+status_fault 503 /manifests/ 1 "$(errors_body TOOMANYREQUESTS "slow down")" 1
+start=$(date +%s%N)
+pull --repo "$tmp/repo-toomany" >/dev/null
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+[ "$elapsed_ms" -ge 900 ] || fail "TOOMANYREQUESTS: Retry-After 1 not honoured (${elapsed_ms} ms)"
+# DENIED on a blob is not retried, and the message quotes the registry, cleaned of escapes
+proxy_clear >/dev/null
+status_fault 403 "$layer\$" -1 "$(errors_body DENIED $'pull quota exceeded for\e[31m this account')"
+rc=0
+pull --repo "$tmp/repo-denied" 2>"$tmp/err" >/dev/null || rc=$?
+assert_eq "$rc" 1 "exit status for DENIED"
+assert_contains "$(cat "$tmp/err")" 'registry said: DENIED "pull quota exceeded for?[31m this account"'
+assert_contains "$(cat "$tmp/err")" "with no credentials"
+assert_eq "$(blob_requests | jq 'map(select(.method == "GET")) | length')" 1 "GETs of a DENIED blob (no retry)"
+# NAME_UNKNOWN: the repository is named, not a manifest
+proxy_clear >/dev/null
+status_fault 404 /manifests/ 1 "$(errors_body NAME_UNKNOWN "repository name not known to registry")"
+rc=0
+pull --repo "$tmp/repo-name" 2>"$tmp/err" >/dev/null || rc=$?
+assert_eq "$rc" 1 "exit status for NAME_UNKNOWN"
+assert_contains "$(cat "$tmp/err")" "has no repository $ns/img"
+assert_contains "$(cat "$tmp/err")" 'NAME_UNKNOWN "repository name not known to registry"'
+# a huge plain-text error page: its first line, capped
+proxy_clear >/dev/null
+status_fault 400 /manifests/ 1 "bad request: $(head -c 5000 /dev/zero | tr '\0' x)"
+rc=0
+pull --repo "$tmp/repo-400" 2>"$tmp/err" >/dev/null || rc=$?
+assert_eq "$rc" 1 "exit status for a 400"
+assert_contains "$(cat "$tmp/err")" 'HTTP status 400, registry said: "bad request: xxx'
+[ "$(wc -c <"$tmp/err")" -lt 1500 ] || fail "the error body was not capped: $(wc -c <"$tmp/err") bytes"
 
 log "redirected blob: followed to the storage port"
 proxy_clear >/dev/null

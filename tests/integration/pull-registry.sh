@@ -65,8 +65,20 @@ rc=0
 "$BERTH" pull "docker://$BERTH_REG_TLS/$ns/img:v1" --repo "$tmp/repo-bad" "${tls[@]}" \
   --creds "$BERTH_REG_USER:not-the-password" 2>"$tmp/err" || rc=$?
 assert_eq "$rc" 1 "exit status for a refused password"
-assert_contains "$(cat "$tmp/err")" "credentials"
+# the registry's own error body, quoted, and which credentials were refused (never the secret)
+assert_contains "$(cat "$tmp/err")" "registry said: UNAUTHORIZED \"authentication required\""
+assert_contains "$(cat "$tmp/err")" "with user '$BERTH_REG_USER' from --creds"
 grep -q "not-the-password" "$tmp/err" && fail "the password appeared in the error"
+# an auth error is not retried: one refused request for the manifest
+assert_eq "$(grep -c 'retrying' "$tmp/err" || true)" 0 "retries of a refused request"
+printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$BERTH_REG_TLS" \
+  "$(printf '%s:%s' "$BERTH_REG_USER" wrong-again | base64 -w0)" >"$tmp/bad-auth.json"
+rc=0
+"$BERTH" inspect "docker://$BERTH_REG_TLS/$ns/img:v1" "${tls[@]}" --authfile "$tmp/bad-auth.json" \
+  2>"$tmp/err" || rc=$?
+assert_eq "$rc" 1 "exit status for a refused auth file"
+assert_contains "$(cat "$tmp/err")" "with user '$BERTH_REG_USER' from $tmp/bad-auth.json"
+grep -q "wrong-again" "$tmp/err" && fail "the auth file's password appeared in the error"
 
 log "no credentials at all on a registry that needs them"
 echo '{"auths": {}}' >"$tmp/empty-auth.json"
@@ -80,12 +92,16 @@ log "missing tag and missing image: clear errors"
 rc=0
 "$BERTH" inspect "docker://$BERTH_REG_HTTP/$ns/img:nope" --tls-verify=false 2>"$tmp/err" || rc=$?
 assert_eq "$rc" 1 "exit status for a missing tag"
-assert_contains "$(cat "$tmp/err")" "not found"
+assert_contains "$(cat "$tmp/err")" "Manifest nope not found in $BERTH_REG_HTTP/$ns/img"
+assert_contains "$(cat "$tmp/err")" "registry said: MANIFEST_UNKNOWN \"manifest unknown\""
 rc=0
 "$BERTH" inspect "docker://$BERTH_REG_HTTP/$ns/nothing:v1" --tls-verify=false 2>"$tmp/err" \
   || rc=$?
 assert_eq "$rc" 1 "exit status for a missing image"
-assert_contains "$(cat "$tmp/err")" "not found"
+# (Debian's docker-registry answers MANIFEST_UNKNOWN for a repository it never saw too; a
+# NAME_UNKNOWN answer is the fault proxy's test)
+assert_contains "$(cat "$tmp/err")" "Manifest v1 not found in $BERTH_REG_HTTP/$ns/nothing"
+assert_contains "$(cat "$tmp/err")" "MANIFEST_UNKNOWN"
 
 log "pull with Basic auth over TLS"
 c1=$("$BERTH" pull "docker://$BERTH_REG_TLS/$ns/img:v1" --repo "$tmp/repo-a" "${tls[@]}" \
@@ -119,7 +135,9 @@ rc=0
 "$BERTH" pull "docker://$BERTH_REG_TOKEN/$ns/img:v2" --repo "$tmp/repo-c2" "${tls[@]}" \
   --creds "$BERTH_REG_USER:wrong" 2>"$tmp/err" || rc=$?
 assert_eq "$rc" 1 "token realm refusing a wrong password"
-assert_contains "$(cat "$tmp/err")" "refused the credentials"
+assert_contains "$(cat "$tmp/err")" "Token realm https://"
+assert_contains "$(cat "$tmp/err")" "refused access (HTTP 401, registry said: UNAUTHORIZED"
+assert_contains "$(cat "$tmp/err")" "with user '$BERTH_REG_USER' from --creds"
 
 log "an expired token is renewed: the registry's 401 mid-pull leads to one new token"
 # Tokens that the registry honours for 2 s only; the proxy in front of C holds the config

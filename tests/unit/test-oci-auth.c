@@ -1,5 +1,6 @@
 /* Unit tests of WWW-Authenticate parsing, token responses, --creds and auth files. */
 #include "oci/oci.h"
+#include "oci/oci-registry.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -566,6 +567,60 @@ test_authfile_default_paths (void)
   temp_dir_clear (&t);
 }
 
+/* Registry error bodies (OCI distribution spec, "Error Codes"): what a message shows. */
+static void
+test_registry_error_body (void)
+{
+  static const struct
+  {
+    const char *body;
+    const char *code, *summary;
+  } cases[] = {
+    /* what Debian's docker-registry sends */
+    { "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\","
+      "\"detail\":{\"Tag\":\"nope\"}}]}\n",
+      "MANIFEST_UNKNOWN", "MANIFEST_UNKNOWN \"manifest unknown\"" },
+    { "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\","
+      "\"detail\":[{\"Type\":\"repository\",\"Name\":\"x\",\"Action\":\"pull\"}]}]}",
+      "UNAUTHORIZED", "UNAUTHORIZED \"authentication required\"" },
+    /* several errors: the first code decides, three are shown */
+    { "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"no\"},{\"code\":\"UNSUPPORTED\"},"
+      "{\"message\":\"only a message\"},{\"code\":\"X\"},{\"code\":\"Y\"}]}",
+      "DENIED", "DENIED \"no\"; UNSUPPORTED; \"only a message\"; and 2 more" },
+    /* a code that is not UPPER_SNAKE is shown cleaned, not trusted as a code */
+    { "{\"errors\":[{\"code\":\"lower case\",\"message\":\"m\"}]}", NULL, "lower case \"m\"" },
+    /* escapes and control characters never reach the terminal */
+    { "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"a\\u001b[31mb\\nc\"}]}", "DENIED",
+      "DENIED \"a?[31mb c\"" },
+    /* plain text: the first line; HTML: nothing */
+    { "upstream connect error\r\nmore", NULL, "\"upstream connect error\"" },
+    { "<html><body>502 Bad Gateway</body></html>", NULL, NULL },
+    /* JSON without errors, and empty */
+    { "{\"details\":\"incorrect username or password\"}", NULL, NULL },
+    { "{\"errors\":[]}", NULL, NULL },
+    { "", NULL, NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *code = NULL;
+      g_autofree char *summary = NULL;
+      berth_registry_error_parse (cases[i].body, strlen (cases[i].body), &code, &summary);
+      g_assert_cmpstr (code, ==, cases[i].code);
+      g_assert_cmpstr (summary, ==, cases[i].summary);
+    }
+  /* a long message is capped */
+  g_autoptr (GString) big = g_string_new ("{\"errors\":[{\"code\":\"DENIED\",\"message\":\"");
+  for (int i = 0; i < 5000; i++)
+    g_string_append_c (big, 'x');
+  g_string_append (big, "\"}]}");
+  g_autofree char *code = NULL;
+  g_autofree char *summary = NULL;
+  berth_registry_error_parse (big->str, big->len, &code, &summary);
+  g_assert_cmpstr (code, ==, "DENIED");
+  g_assert_cmpuint (strlen (summary), <=, 340);
+  g_assert_true (g_str_has_suffix (summary, "...\""));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -582,5 +637,6 @@ main (int argc, char **argv)
   g_test_add_func ("/oci/auth/file/lookup", test_authfile_lookup);
   g_test_add_func ("/oci/auth/file/errors", test_authfile_errors);
   g_test_add_func ("/oci/auth/file/no-secrets-logged", test_authfile_no_secrets_logged);
+  g_test_add_func ("/oci/registry/error-body", test_registry_error_body);
   return g_test_run ();
 }
