@@ -5,7 +5,8 @@
 #   make check           install missing packages, build, run every test tier
 #   make check-asan      unit and integration tiers under AddressSanitizer + UBSan, leaks on
 #   make lint            clang-format, shellcheck, banned calls, module layering
-#   make install         DESTDIR=... PREFIX=...
+#   make install         DESTDIR=... PREFIX=...: the program, man pages, bash completion
+#   make deb             the Debian package (dpkg-buildpackage -b -us -uc), in ..
 #   make deps            apt-get install every build, test and runtime package (idempotent)
 #   make demo            the README's first command
 #   make test-image      build (or reuse) the cached test OS images
@@ -14,6 +15,9 @@ VERSION := 0.1.0
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR ?=
 
 B ?= build
@@ -76,8 +80,16 @@ MODULE_LIBS := $(foreach m,$(LINK_ORDER),$($(m)_LIBS))
 MODULE_LDLIBS = $(call pkg_libs,$(PKGS_GLIB) $(sort $(filter-out -l%,$(MODULE_LIBS)))) \
 	$(filter -l%,$(MODULE_LIBS))
 
-.PHONY: all
-all: $(B)/berth unit-tests
+# Man pages: man/*.8.in with the version and the shared image options filled in.
+MAN_PAGES := $(patsubst man/%.8.in,$(B)/man/%.8,$(wildcard man/*.8.in))
+
+.PHONY: all man
+all: $(B)/berth unit-tests man
+man: $(MAN_PAGES)
+
+$(B)/man/%.8: man/%.8.in man/image-options.inc
+	@mkdir -p $(@D)
+	$(Q)sed -e 's/@VERSION@/$(VERSION)/g' -e '/^@IMAGE_OPTIONS@$$/{r man/image-options.inc' -e 'd;}' $< >$@
 
 # V=1 shows whole command lines.
 Q := $(if $(filter 1,$(V)),,@)
@@ -158,8 +170,15 @@ demo: deps-ensure
 # ---- install ---------------------------------------------------------------------------
 
 .PHONY: install
-install: $(B)/berth
+install: $(B)/berth $(MAN_PAGES)
 	install -D -m 0755 $(B)/berth $(DESTDIR)$(BINDIR)/berth
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -D -m 0644 completion/berth.bash $(DESTDIR)$(BASHCOMPDIR)/berth
+
+.PHONY: deb
+deb: deps-ensure
+	dpkg-buildpackage -b -us -uc
 
 .PHONY: clean
 clean:
