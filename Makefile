@@ -12,6 +12,7 @@
 #   make test-image      build (or reuse) the cached test OS images
 
 VERSION := 0.1.0
+.DEFAULT_GOAL := all
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec
@@ -56,7 +57,8 @@ BERTH_CFLAGS := -std=gnu11 $(WARNINGS) $(WERROR_FLAG) -D_GNU_SOURCE \
 
 pkg_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-# Filled by the fragments: MODULES in link order (top first), <mod>_SRCS, <mod>_LIBS.
+# Filled by the fragments: <mod>_SRCS, <mod>_DEPS (the modules it uses directly), <mod>_LIBS
+# (the libraries it uses itself).
 MODULES :=
 include installer/util/util.mk
 include installer/oci/oci.mk
@@ -80,11 +82,46 @@ MODULE_LIBS := $(foreach m,$(LINK_ORDER),$($(m)_LIBS))
 MODULE_LDLIBS = $(call pkg_libs,$(PKGS_GLIB) $(sort $(filter-out -l%,$(MODULE_LIBS)))) \
 	$(filter -l%,$(MODULE_LIBS))
 
+# Layering the build enforces: a module may use what its _DEPS name, and what they use in turn
+# (the closure), nothing else. tools/lint checks the #includes against the closure
+# (make print-layering), and each module is linked on its own, every object of it, against
+# the archives of its closure and the libraries it and they declare (util's mappers are pulled
+# in only as used, so they bring no library of their own): an undeclared dependency is an
+# undefined symbol there.
+closure = $(sort $(foreach d,$($(1)_DEPS),$(d) $(call closure,$(d))))
+closure_archives = $(foreach m,$(filter $(call closure,$(1)),$(LINK_ORDER)),$(call module_lib,$(m)))
+closure_pkgs = $(sort $(filter-out -l%,$(foreach m,$(1) $(filter-out util,$(call closure,$(1))),$($(m)_LIBS))))
+closure_ldlibs = $(call pkg_libs,$(PKGS_GLIB) $(call closure_pkgs,$(1))) \
+	$(filter -l%,$(foreach m,$(1) $(filter-out util,$(call closure,$(1))),$($(m)_LIBS)))
+LAYERED_MODULES := $(filter-out cli,$(LINK_ORDER))
+LAYERING_DIR ?= $(B)/layering
+LAYERING_CHECKS := $(patsubst %,$(LAYERING_DIR)/%.ok,$(LAYERED_MODULES))
+
+.PHONY: print-layering layering
+print-layering:
+	@$(foreach m,$(LINK_ORDER) cli,echo "$(m): $(call closure,$(m))";)
+layering: $(LAYERING_CHECKS)
+
+$(LAYERING_DIR)/stub.o:
+	@mkdir -p $(@D)
+	@echo 'int main (void) { return 0; }' | $(CC) -x c -c -o $@ -
+
+define layering_rule
+$(LAYERING_DIR)/$(1).ok: $(LAYERING_DIR)/stub.o $(call module_lib,$(1)) $(call closure_archives,$(1))
+	@$$(if $$(Q),echo "  LAYER   $(1): $(call closure,$(1))")
+	$$(Q)$$(CC) $$(LDFLAGS) -o $(LAYERING_DIR)/$(1) $(LAYERING_DIR)/stub.o -Wl,--whole-archive \
+	  $(call module_lib,$(1)) -Wl,--no-whole-archive $(call closure_archives,$(1)) \
+	  $(call closure_ldlibs,$(1)) || { echo "module $(1) uses something outside its declared \
+	  dependencies ($(1)_DEPS: $($(1)_DEPS); $(1)_LIBS)" >&2; exit 1; }
+	$$(Q)rm -f $(LAYERING_DIR)/$(1) && touch $$@
+endef
+$(foreach m,$(LAYERED_MODULES),$(eval $(call layering_rule,$(m))))
+
 # Man pages: man/*.8.in with the version and the shared image options filled in.
 MAN_PAGES := $(patsubst man/%.8.in,$(B)/man/%.8,$(wildcard man/*.8.in))
 
 .PHONY: all man
-all: $(B)/berth unit-tests man
+all: $(B)/berth unit-tests man layering
 man: $(MAN_PAGES)
 
 $(B)/man/%.8: man/%.8.in man/image-options.inc
@@ -107,9 +144,11 @@ $(B)/lib/lib$(1).a: $(call objs_of,$($(1)_SRCS))
 endef
 $(foreach m,$(LINK_ORDER),$(if $($(m)_SRCS),$(eval $(call module_archive_rule,$(m)))))
 
-$(B)/berth: $(call objs_of,$(cli_SRCS)) $(MODULE_ARCHIVES)
+# The program: the cli objects against cli's closure only, so it too shows its dependencies.
+$(B)/berth: $(call objs_of,$(cli_SRCS)) $(call closure_archives,cli)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,$(cli_SRCS)) $(MODULE_ARCHIVES) $(MODULE_LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(call objs_of,$(cli_SRCS)) $(call closure_archives,cli) \
+	  $(call closure_ldlibs,cli)
 
 # Unit tests and fuzz replays find tests/fixtures through BERTH_FIXTURES (set by tests/run),
 # else in the source tree they were built from.

@@ -1,3 +1,4 @@
-# plan: depends on boot deploy disk import oci util.
+# plan: its direct dependencies in plan_DEPS, its libraries in plan_LIBS.
 plan_SRCS := $(wildcard installer/plan/*.c)
+plan_DEPS := boot deploy disk import kargs oci util
 plan_LIBS := $(PKGS_JSON)
