@@ -2,6 +2,7 @@
 #pragma once
 
 #include "import.h"
+#include "util/util-archive.h"
 
 G_BEGIN_DECLS
 
@@ -51,6 +52,33 @@ guint64 berth_prefetch_get_blob_bytes (BerthPrefetch *prefetch);
 /* Stops the reader (cancelling a read in progress) and frees everything. */
 void berth_prefetch_free (BerthPrefetch *prefetch);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthPrefetch, berth_prefetch_free)
+
+/* A layer blob opened as a tar (import-stream.c): @prefetch reads it ahead, the archive reads
+ * the tar. The blob stream's own error (a digest mismatch, the network) wins over libarchive's
+ * rewording of it. */
+typedef struct
+{
+  struct archive *archive;
+  BerthPrefetch *prefetch;
+  GError *read_error;
+  const char *compression; /* "gzip", "zstd" or "none" (static), once open */
+} BerthLayerArchive;
+
+gboolean berth_layer_archive_open (BerthLayerArchive *la, const BerthImportLayerDesc *desc,
+                                   GInputStream *blob, GCancellable *cancellable, GError **error);
+/* 1 with the next entry, 0 at the end of the tar, -1 with @error. */
+int berth_layer_archive_next (BerthLayerArchive *la, struct archive_entry **out_entry,
+                              const char *digest, GError **error);
+/* Reads what follows the tar to the blob's EOF, where the stream checks the digest. */
+gboolean berth_layer_archive_drain (BerthLayerArchive *la, guint64 *out_blob_bytes,
+                                    GError **error);
+/* The archive's error, or the blob stream's when it has one (that one says more). */
+gboolean berth_layer_archive_throw (BerthLayerArchive *la, const char *what, GError **error);
+/* @size bytes of the entry's data; FALSE with *@out_short set (and @error unset) when the tar
+ * ends first. */
+gboolean berth_layer_archive_read_exactly (BerthLayerArchive *la, guint8 *buf, gsize size,
+                                           gboolean *out_short, GError **error);
+void berth_layer_archive_clear (BerthLayerArchive *la);
 
 struct _BerthImportedLayer
 {

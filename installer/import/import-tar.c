@@ -23,11 +23,8 @@ typedef struct
   gboolean archive_mode; /* ostree_repo_write_regfile() refuses archive repos (2022.7) */
   const BerthImportLayerDesc *desc;
   GInputStream *blob;
-  BerthPrefetch *prefetch; /* reads @blob ahead, inflating gzip */
+  BerthLayerArchive la; /* @blob as a tar */
   GCancellable *cancellable;
-  /* The blob stream's own error (a digest mismatch, the network): it wins over libarchive's
-   * rewording of it. */
-  GError *read_error;
   guint8 *databuf;
   BerthImportedLayer *layer;
   GHashTable *dirmeta_cache; /* GBytes (serialized dirmeta) -> checksum */
@@ -46,8 +43,7 @@ typedef struct
 static void
 tar_reader_clear (TarReader *r)
 {
-  g_clear_error (&r->read_error);
-  g_clear_pointer (&r->prefetch, berth_prefetch_free);
+  berth_layer_archive_clear (&r->la);
   g_clear_pointer (&r->databuf, g_free);
   g_clear_pointer (&r->layer, berth_imported_layer_free);
   g_clear_pointer (&r->dirmeta_cache, g_hash_table_unref);
@@ -83,92 +79,10 @@ refuse (GError **error, const char *path, const char *fmt, ...)
 
 /* ---- the blob stream as libarchive's input ---------------------------------------------- */
 
-static la_ssize_t
-blob_read_cb (struct archive *a, void *data, const void **out_buf)
-{
-  TarReader *r = data;
-  g_autoptr (GError) local_error = NULL;
-  gssize n = berth_prefetch_read (r->prefetch, out_buf, &local_error);
-  if (n < 0)
-    {
-      archive_set_error (a, EIO, "%s", local_error->message);
-      if (r->read_error == NULL)
-        r->read_error = g_steal_pointer (&local_error);
-      return -1;
-    }
-  return n;
-}
-
-/* The rest of the blob after the tar's end-of-archive blocks (padding, the compressor's
- * trailer): read to EOF, because EOF is where the stream reports a digest mismatch. */
-static gboolean
-drain_blob (TarReader *r, GError **error)
-{
-  while (TRUE)
-    {
-      const void *buf;
-      gssize n = berth_prefetch_read (r->prefetch, &buf, error);
-      if (n < 0)
-        return FALSE;
-      if (n == 0)
-        {
-          r->layer->stats.n_blob_bytes = berth_prefetch_get_blob_bytes (r->prefetch);
-          return TRUE;
-        }
-    }
-}
-
 static gboolean
 throw_archive (TarReader *r, struct archive *a, const char *what, GError **error)
 {
-  if (r->read_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&r->read_error));
-      return FALSE;
-    }
-  /* Undecodable data is most often a corrupted blob: read the rest so the stream can say so
-   * (a digest mismatch names the blob and both digests), and report that instead. */
-  g_autoptr (GError) stream_error = NULL;
-  if (!drain_blob (r, &stream_error)
-      && g_error_matches (stream_error, BERTH_ERROR, BERTH_ERROR_DIGEST_MISMATCH))
-    {
-      g_propagate_error (error, g_steal_pointer (&stream_error));
-      return FALSE;
-    }
-  return berth_throw_archive (error, a, what);
-}
-
-static const char *
-filter_name (int code)
-{
-  switch (code)
-    {
-    case ARCHIVE_FILTER_NONE:
-      return "none";
-    case ARCHIVE_FILTER_GZIP:
-      return "gzip";
-    case ARCHIVE_FILTER_ZSTD:
-      return "zstd";
-    default:
-      return "unknown";
-    }
-}
-
-/* What the media type claims, or NULL when it says nothing about compression.
- * OCI: application/vnd.oci.image.layer[.nondistributable].v1.tar[+gzip|+zstd];
- * Docker: application/vnd.docker.image.rootfs[.foreign].diff.tar.gzip. */
-static const char *
-media_type_compression (const char *media_type)
-{
-  if (media_type == NULL || *media_type == '\0')
-    return NULL;
-  if (g_str_has_suffix (media_type, "+gzip") || g_str_has_suffix (media_type, ".gzip"))
-    return "gzip";
-  if (g_str_has_suffix (media_type, "+zstd"))
-    return "zstd";
-  if (g_str_has_suffix (media_type, ".tar"))
-    return "none";
-  return NULL;
+  return berth_layer_archive_throw (&r->la, what, error);
 }
 
 /* ---- ostree objects --------------------------------------------------------------------- */
@@ -781,52 +695,25 @@ berth_import_tar_read (OstreeRepo *repo, const BerthImportLayerDesc *desc, GInpu
   ostree_mutable_tree_set_metadata_checksum (r.layer->root, r.default_dirmeta);
   g_hash_table_add (r.layer->implicit_dirs, g_strdup (""));
 
-  g_autoptr (BerthArchiveRead) a = archive_read_new ();
-  /* Built-in decoders only: ARCHIVE_WARN would mean libarchive runs an external program. */
-  if (archive_read_support_filter_gzip (a) != ARCHIVE_OK
-      || archive_read_support_filter_zstd (a) != ARCHIVE_OK
-      || archive_read_support_filter_none (a) != ARCHIVE_OK
-      || archive_read_support_format_tar (a) != ARCHIVE_OK
-      || archive_read_support_format_empty (a) != ARCHIVE_OK)
-    {
-      berth_throw_archive (error, a, "Setting up libarchive");
-      return NULL;
-    }
-  r.prefetch = berth_prefetch_start (blob, cancellable);
-  if (archive_read_open (a, &r, NULL, blob_read_cb, NULL) != ARCHIVE_OK)
-    {
-      throw_archive (&r, a, "Reading the blob", error);
-      return NULL;
-    }
-
-  const char *compression = berth_prefetch_get_compression (r.prefetch);
-  if (compression == NULL)
-    compression = filter_name (archive_filter_code (a, 0));
-  const char *claimed = media_type_compression (desc->media_type);
-  if (claimed != NULL && !g_str_equal (claimed, compression))
-    g_debug ("Layer %s: media type %s but the bytes are %s; going by the bytes", desc->digest,
-             desc->media_type, compression);
-  r.layer->stats.compression = compression;
+  if (!berth_layer_archive_open (&r.la, desc, blob, cancellable, error))
+    return NULL;
+  struct archive *a = r.la.archive;
+  r.layer->stats.compression = r.la.compression;
 
   while (TRUE)
     {
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return NULL;
       struct archive_entry *entry;
-      int rc = archive_read_next_header (a, &entry);
-      if (rc == ARCHIVE_EOF)
+      int rc = berth_layer_archive_next (&r.la, &entry, desc->digest, error);
+      if (rc < 0)
+        return NULL;
+      if (rc == 0)
         break;
-      if (rc == ARCHIVE_WARN)
-        g_debug ("Layer %s: %s", desc->digest, archive_error_string (a));
-      else if (rc != ARCHIVE_OK)
-        {
-          throw_archive (&r, a, "Reading a tar header (gzip, zstd or plain tar expected)", error);
-          return NULL;
-        }
       if (!import_entry (&r, a, entry, error))
         return NULL;
     }
-  if (!drain_blob (&r, error))
+  if (!berth_layer_archive_drain (&r.la, &r.layer->stats.n_blob_bytes, error))
     return NULL;
   return g_steal_pointer (&r.layer);
 }
