@@ -70,8 +70,7 @@ gboolean berth_layer_archive_open (BerthLayerArchive *la, const BerthImportLayer
 int berth_layer_archive_next (BerthLayerArchive *la, struct archive_entry **out_entry,
                               const char *digest, GError **error);
 /* Reads what follows the tar to the blob's EOF, where the stream checks the digest. */
-gboolean berth_layer_archive_drain (BerthLayerArchive *la, guint64 *out_blob_bytes,
-                                    GError **error);
+gboolean berth_layer_archive_drain (BerthLayerArchive *la, guint64 *out_blob_bytes, GError **error);
 /* The archive's error, or the blob stream's when it has one (that one says more). */
 gboolean berth_layer_archive_throw (BerthLayerArchive *la, const char *what, GError **error);
 /* @size bytes of the entry's data; FALSE with *@out_short set (and @error unset) when the tar
