@@ -263,6 +263,38 @@ typedef enum
  * directories themselves are kept). *@out_mapped is set for KEEP only. */
 BerthImportPathClass berth_import_path_map (const char *normalized, char **out_mapped);
 
+/* ---- ostree layer paths (exposed for the unit tests and the fuzz target) ----------------- */
+
+/* What an entry of an ostree-format layer is (ostree-ext's tar format, v0 and v1). */
+typedef enum
+{
+  BERTH_OSTREE_ENTRY_DIR,    /* sysroot, sysroot/ostree, .../repo, .../objects, objects/XX... */
+  BERTH_OSTREE_ENTRY_CONFIG, /* sysroot/ostree/repo/config: the exporter's, ignored */
+  BERTH_OSTREE_ENTRY_OBJECT, /* objects/XX/REST.SUFFIX */
+  BERTH_OSTREE_ENTRY_XATTRS, /* sysroot/ostree/repo/xattrs/CHECKSUM (format v0) */
+} BerthOstreeEntryClass;
+
+const char *berth_ostree_entry_class_to_string (BerthOstreeEntryClass entry_class);
+
+typedef struct
+{
+  BerthOstreeEntryClass entry_class;
+  OstreeObjectType object_type; /* for OBJECT */
+  char checksum[65];            /* for OBJECT and XATTRS: 64 lower-case hex digits, else "" */
+} BerthOstreePath;
+
+/* Classifies a normalised entry path (berth_import_path_normalize: a v0 `./` prefix is gone by
+ * then). Exactly `sysroot/ostree/repo/objects/XX/` + 62 lower-case hex digits + `.commit`,
+ * `.commitmeta`, `.dirtree`, `.dirmeta`, `.file`, `.file-xattrs` or `.file-xattrs-link` is an
+ * object; the repo's directories, its `config` and v0's `xattrs/CHECKSUM` are the only other
+ * names. Anything else is BERTH_ERROR_REFUSED naming the path and what the layout allows. */
+gboolean berth_import_ostree_path_parse (const char *normalized, BerthOstreePath *out,
+                                         GError **error);
+
+/* The inverse: "sysroot/ostree/repo/objects/XX/REST.SUFFIX" for an object type this format
+ * carries, else NULL. */
+char *berth_import_ostree_object_path (const char *checksum, OstreeObjectType type);
+
 /* Whiteout names (the OCI image spec's, which are AUFS's): */
 #define BERTH_IMPORT_WHITEOUT_PREFIX ".wh."
 #define BERTH_IMPORT_OPAQUE_NAME     ".wh..wh..opq"

@@ -5,7 +5,8 @@
  * Checked besides "no crash, no leak": a normalised path has no empty, `.` or `..` component
  * and no leading or trailing `/`, normalising it again changes nothing, the derived-layer
  * mapping only ever prefixes `usr/` or filters an API filesystem's child, quoted paths are
- * printable ASCII, and every import error is in berth's domain and names the layer. */
+ * printable ASCII, an ostree-format object path round-trips, and every import error is in berth's
+ * domain and names the layer. */
 #include "import/import-private.h"
 
 #include <fcntl.h>
@@ -76,6 +77,24 @@ check_normalized (const char *raw, const char *path)
       else
         CHECK (g_str_equal (mapped, path));
     }
+
+  /* as an ostree-format layer's entry: an object round-trips to the same path */
+  BerthOstreePath parsed;
+  g_autoptr (GError) ostree_error = NULL;
+  if (berth_import_ostree_path_parse (path, &parsed, &ostree_error))
+    {
+      CHECK (g_str_has_prefix (path, "sysroot"));
+      if (parsed.entry_class == BERTH_OSTREE_ENTRY_OBJECT)
+        {
+          CHECK (strlen (parsed.checksum) == 64);
+          CHECK (ostree_validate_checksum_string (parsed.checksum, NULL));
+          g_autofree char *back
+            = berth_import_ostree_object_path (parsed.checksum, parsed.object_type);
+          CHECK (back != NULL && g_str_equal (back, path));
+        }
+    }
+  else
+    CHECK (g_error_matches (ostree_error, BERTH_ERROR, BERTH_ERROR_REFUSED));
 
   const char *slash = strrchr (path, '/');
   const char *base = slash != NULL ? slash + 1 : path;

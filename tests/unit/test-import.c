@@ -2059,12 +2059,123 @@ test_read_file (Fixture *f, gconstpointer data)
   g_assert_error (error, BERTH_ERROR, BERTH_ERROR_NOT_FOUND);
 }
 
+/* ostree-format layer paths: exactly objects/XX/ + 62 hex + a known suffix, the repo's own
+ * directories and files, nothing else (ostree-ext's tar format, v0 and v1). */
+static void
+test_ostree_path (void)
+{
+  const char *hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  static const struct
+  {
+    const char *suffix;
+    OstreeObjectType type;
+  } objects[] = {
+    { "commit", OSTREE_OBJECT_TYPE_COMMIT },
+    { "commitmeta", OSTREE_OBJECT_TYPE_COMMIT_META },
+    { "dirtree", OSTREE_OBJECT_TYPE_DIR_TREE },
+    { "dirmeta", OSTREE_OBJECT_TYPE_DIR_META },
+    { "file", OSTREE_OBJECT_TYPE_FILE },
+    { "file-xattrs", OSTREE_OBJECT_TYPE_FILE_XATTRS },
+    { "file-xattrs-link", OSTREE_OBJECT_TYPE_FILE_XATTRS_LINK },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (objects); i++)
+    {
+      /* v0 writes "./sysroot/...", v1 "sysroot/...": the same after normalising */
+      const char *prefixes[] = { "", "./", "/" };
+      for (gsize j = 0; j < G_N_ELEMENTS (prefixes); j++)
+        {
+          g_autofree char *raw = g_strdup_printf ("%ssysroot/ostree/repo/objects/%.2s/%s.%s",
+                                                  prefixes[j], hex, hex + 2, objects[i].suffix);
+          g_autofree char *path = NULL;
+          g_autoptr (GError) error = NULL;
+          g_assert_true (berth_import_path_normalize (raw, &path, &error));
+          BerthOstreePath parsed;
+          g_assert_true (berth_import_ostree_path_parse (path, &parsed, &error));
+          g_assert_no_error (error);
+          g_assert_cmpint (parsed.entry_class, ==, BERTH_OSTREE_ENTRY_OBJECT);
+          g_assert_cmpint (parsed.object_type, ==, objects[i].type);
+          g_assert_cmpstr (parsed.checksum, ==, hex);
+          g_autofree char *back
+            = berth_import_ostree_object_path (parsed.checksum, parsed.object_type);
+          g_assert_cmpstr (back, ==, path);
+        }
+    }
+
+  static const struct
+  {
+    const char *path;
+    BerthOstreeEntryClass entry_class;
+  } others[] = {
+    { "sysroot", BERTH_OSTREE_ENTRY_DIR },
+    { "sysroot/ostree", BERTH_OSTREE_ENTRY_DIR },
+    { "sysroot/ostree/repo", BERTH_OSTREE_ENTRY_DIR },
+    { "sysroot/ostree/repo/objects", BERTH_OSTREE_ENTRY_DIR },
+    { "sysroot/ostree/repo/objects/0a", BERTH_OSTREE_ENTRY_DIR },
+    { "sysroot/ostree/repo/xattrs", BERTH_OSTREE_ENTRY_DIR },
+    { "sysroot/ostree/repo/config", BERTH_OSTREE_ENTRY_CONFIG },
+    { "sysroot/ostree/repo/xattrs/"
+      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+      BERTH_OSTREE_ENTRY_XATTRS },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      BerthOstreePath parsed;
+      g_autoptr (GError) error = NULL;
+      g_assert_true (berth_import_ostree_path_parse (others[i].path, &parsed, &error));
+      g_assert_cmpint (parsed.entry_class, ==, others[i].entry_class);
+    }
+
+  const char *refused[] = {
+    "",
+    "usr/bin/sh",
+    "sysroot/ostree/deploy",
+    "sysroot/ostree/repo/refs/heads/x",
+    "sysroot/ostree/repo/objects/0",
+    "sysroot/ostree/repo/objects/0g",
+    "sysroot/ostree/repo/objects/0A",
+    "sysroot/ostree/repo/objects/012",
+    /* 61 and 63 hex digits */
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcde.file",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0.file",
+    /* upper case, unknown and repo-local suffixes, no suffix, a subdirectory */
+    "sysroot/ostree/repo/objects/01/"
+    "23456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef.file",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.filez",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.payload-link",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.commit-tombstone",
+    "sysroot/ostree/repo/objects/01/23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.file/x",
+    "sysroot/ostree/repo/objects/01/x/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.file",
+    "sysroot/ostree/repo/xattrs/0123",
+    "sysroot/ostree/repo/xattrs/x/y",
+    "sysroot/ostree/repo/config/x",
+    "sysroot/ostree/repo/tmp/x",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      BerthOstreePath parsed;
+      g_autoptr (GError) error = NULL;
+      g_assert_false (berth_import_ostree_path_parse (refused[i], &parsed, &error));
+      g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+      g_assert_true (g_str_has_prefix (error->message, "Path \""));
+      g_assert_nonnull (strstr (error->message, "62 hex digits"));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/import/path/normalize", test_path_normalize);
   g_test_add_func ("/import/path/map", test_path_map);
+  g_test_add_func ("/import/ostree-path", test_ostree_path);
   g_test_add_func ("/import/ref-escape", test_ref_escape);
   ADD_TEST_MODES ("/import/fixtures/breakouts", test_breakouts);
   ADD_TEST ("/import/fixtures/hardlink-to-symlink", test_hardlink_to_symlink);
