@@ -287,6 +287,8 @@ berth_import_image (OstreeRepo *repo, const BerthImportImage *image,
       g_ptr_array_add (jobs, job);
     }
 
+  g_autoptr (GBytes) commit_data = NULL;
+  g_autoptr (GBytes) commitmeta = NULL;
   if (jobs->len > 0)
     {
       g_autoptr (GCancellable) ours = g_cancellable_new ();
@@ -323,6 +325,11 @@ berth_import_image (OstreeRepo *repo, const BerthImportImage *image,
               g_cancellable_cancel (ours); /* the other workers stop at their next read */
               continue;
             }
+          if (job->layer->kind == BERTH_IMPORT_LAYER_OSTREE_COMMIT)
+            {
+              commit_data = g_steal_pointer (&job->layer->commit_data);
+              commitmeta = g_steal_pointer (&job->layer->commitmeta);
+            }
           result->layer_stats[job->index] = *berth_imported_layer_get_stats (job->layer);
           result->layer_commits[job->index] = g_steal_pointer (&commit);
           report (options, BERTH_IMPORT_EVENT_LAYER_IMPORTED, job->index,
@@ -343,8 +350,20 @@ berth_import_image (OstreeRepo *repo, const BerthImportImage *image,
         result->layer_reused[i] = TRUE;
       }
 
+  /* What the merge stacks: the layer commits, or for an ostree-format image its commit and
+   * then the derived layers (the chunks' commits are empty). */
+  g_autoptr (GPtrArray) stack = g_ptr_array_new ();
+  for (guint i = 0; i < n_layers; i++)
+    if (layers[i].kind != BERTH_IMPORT_LAYER_OSTREE_OBJECTS)
+      g_ptr_array_add (stack, result->layer_commits[i]);
+  g_ptr_array_add (stack, NULL);
+  if (layers[0].kind == BERTH_IMPORT_LAYER_OSTREE_COMMIT
+      && !berth_import_ostree_finish (repo, image, result->layer_commits[0], commit_data,
+                                      commitmeta, cancellable, error))
+    return FALSE;
+
   g_autofree char *merge_commit = NULL;
-  if (!berth_import_merge (repo, image, (const char *const *)result->layer_commits, &merge_commit,
+  if (!berth_import_merge (repo, image, (const char *const *)stack->pdata, &merge_commit,
                            cancellable, error))
     return FALSE;
   if (!berth_import_set_image_ref (repo, image->image_ref, merge_commit, error))

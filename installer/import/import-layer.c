@@ -5,6 +5,7 @@
 
 static const char *const layer_kind_names[] = {
   [BERTH_IMPORT_LAYER_TAR] = "tar",
+  [BERTH_IMPORT_LAYER_OSTREE_COMMIT] = "ostree-commit",
   [BERTH_IMPORT_LAYER_OSTREE_OBJECTS] = "ostree-objects",
 };
 
@@ -35,6 +36,9 @@ berth_imported_layer_free (BerthImportedLayer *layer)
   g_free (layer->digest);
   g_clear_object (&layer->root);
   g_clear_pointer (&layer->implicit_dirs, g_hash_table_unref);
+  g_free (layer->ostree_commit);
+  g_clear_pointer (&layer->commit_data, g_bytes_unref);
+  g_clear_pointer (&layer->commitmeta, g_bytes_unref);
   g_free (layer);
 }
 
@@ -52,7 +56,8 @@ typedef BerthImportedLayer *(*LayerReadFunc) (OstreeRepo *repo, const BerthImpor
 
 static const LayerReadFunc layer_readers[] = {
   [BERTH_IMPORT_LAYER_TAR] = berth_import_tar_read,
-  [BERTH_IMPORT_LAYER_OSTREE_OBJECTS] = NULL,
+  [BERTH_IMPORT_LAYER_OSTREE_COMMIT] = berth_import_ostree_read,
+  [BERTH_IMPORT_LAYER_OSTREE_OBJECTS] = berth_import_ostree_read,
 };
 
 /* Layers are tars, compressed or not; anything else in a manifest's layers (an artifact, a
@@ -126,10 +131,20 @@ berth_import_layer_commit (OstreeRepo *repo, BerthImportedLayer *layer, char **o
 {
   BERTH_AUTO_PREFIX_ERROR (error, "Committing layer %s", layer->digest);
 
+  /* The commit layer's blob ref names the commit it carries (its closure is checked with the
+   * whole image, import-image.c). */
+  if (layer->kind == BERTH_IMPORT_LAYER_OSTREE_COMMIT)
+    {
+      *out_commit = g_strdup (layer->ostree_commit);
+      return TRUE;
+    }
+
   g_autoptr (GFile) root = NULL;
   if (!ostree_repo_write_mtree (repo, layer->root, &root, cancellable, error))
     return FALSE;
-  g_autoptr (GVariant) metadata = layer_commit_metadata (layer);
+  /* an ostree chunk's object-set commit has no metadata, as ostree-ext writes it */
+  g_autoptr (GVariant) metadata
+    = layer->kind == BERTH_IMPORT_LAYER_OSTREE_OBJECTS ? NULL : layer_commit_metadata (layer);
   g_autofree char *commit = NULL;
   /* Timestamp 0: the commit is a function of the blob alone, so one blob is one commit. */
   if (!ostree_repo_write_commit_with_time (repo, NULL, NULL, NULL, metadata,

@@ -107,13 +107,10 @@ berth_import_image_is_current (OstreeRepo *repo, const char *image_ref, const ch
 gboolean
 berth_import_check_image (const BerthImportImage *image, GError **error)
 {
-  if (image->labels != NULL
-      && g_hash_table_contains (image->labels, BERTH_IMPORT_LABEL_OSTREE_DIFFID))
-    return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
-                        "Image %s is in the ostree container format (label %s): importing "
-                        "that format is not supported yet",
-                        image->image_ref != NULL ? image->image_ref : "(unnamed)",
-                        BERTH_IMPORT_LABEL_OSTREE_DIFFID);
+  if (image->image_ref == NULL || image->manifest_digest == NULL)
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "An image without a reference or a "
+                        "manifest digest");
   return TRUE;
 }
 

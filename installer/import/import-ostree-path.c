@@ -9,10 +9,9 @@
 #define XATTRS_PREFIX  REPO_PREFIX "/xattrs/"
 
 static const char *const entry_class_names[] = {
-  [BERTH_OSTREE_ENTRY_DIR] = "directory",
-  [BERTH_OSTREE_ENTRY_CONFIG] = "repo-config",
-  [BERTH_OSTREE_ENTRY_OBJECT] = "object",
-  [BERTH_OSTREE_ENTRY_XATTRS] = "xattrs",
+  [BERTH_OSTREE_ENTRY_DIR] = "directory",         [BERTH_OSTREE_ENTRY_CONFIG] = "repo-config",
+  [BERTH_OSTREE_ENTRY_OBJECT] = "object",         [BERTH_OSTREE_ENTRY_XATTRS] = "xattrs",
+  [BERTH_OSTREE_ENTRY_REPO_OTHER] = "repo-other", [BERTH_OSTREE_ENTRY_TREE] = "tree",
 };
 
 const char *
@@ -90,7 +89,14 @@ berth_import_ostree_path_parse (const char *normalized, BerthOstreePath *out, GE
     }
 
   if (!g_str_has_prefix (normalized, OBJECTS_PREFIX))
-    return not_an_object (normalized, "outside the ostree repository", error);
+    {
+      /* the exporter's tree paths (directories, hardlinks to objects) and the rest of its
+       * repo skeleton (refs/, state/, tmp/...): the reader decides by the entry's type */
+      gboolean in_sysroot
+        = g_str_equal (normalized, "sysroot") || g_str_has_prefix (normalized, "sysroot/");
+      out->entry_class = in_sysroot ? BERTH_OSTREE_ENTRY_REPO_OTHER : BERTH_OSTREE_ENTRY_TREE;
+      return TRUE;
+    }
 
   const char *rest = normalized + strlen (OBJECTS_PREFIX);
   if (strlen (rest) < 2 || !is_lower_hex (rest, 2))

@@ -86,6 +86,13 @@ struct _BerthImportedLayer
   BerthImportLayerStats stats;
   GHashTable *implicit_dirs; /* paths of directories only implied by their entries */
   const char *etc_origin;    /* NULL, "etc" or "usr/etc" (static strings) */
+  BerthImportLayerKind kind;
+  /* ostree commit layers: the commit object's checksum and bytes, and the commitmeta's
+   * bytes (not written yet: that waits for the signature check) */
+  char *ostree_commit;
+  GBytes *commit_data;
+  GBytes *commitmeta;
+  char commitmeta_for[65];
 };
 
 BerthImportedLayer *berth_imported_layer_new (const char *digest);
@@ -94,5 +101,20 @@ BerthImportedLayer *berth_imported_layer_new (const char *digest);
 BerthImportedLayer *berth_import_tar_read (OstreeRepo *repo, const BerthImportLayerDesc *layer,
                                            GInputStream *blob, GCancellable *cancellable,
                                            GError **error);
+
+/* An ostree-format layer read into the repo (import-ostree.c): its objects written with the
+ * checksums their names give. */
+BerthImportedLayer *berth_import_ostree_read (OstreeRepo *repo, const BerthImportLayerDesc *layer,
+                                              GInputStream *blob, GCancellable *cancellable,
+                                              GError **error);
+
+/* The ostree commit of an image, once every ostree layer is in (import-ostree.c): it is the
+ * `ostree.commit` label's, everything it names is in the repo, and, when the image asks for
+ * it, its signature verifies with the remote's keys; then its detached metadata is written.
+ * @commit_data and @commitmeta are the layer's bytes when it was fetched now, NULL when the
+ * layer was in the repo already. On the transaction's thread, before any ref is written. */
+gboolean berth_import_ostree_finish (OstreeRepo *repo, const BerthImportImage *image,
+                                     const char *commit, GBytes *commit_data, GBytes *commitmeta,
+                                     GCancellable *cancellable, GError **error);
 
 G_END_DECLS

@@ -149,6 +149,33 @@ berth_pull_image (OstreeRepo *repo, BerthImageSource *source, const BerthPullOpt
     return FALSE;
 
   guint n_layers = manifest->layers->len;
+  /* Ostree format: the chunked form (ostree.final-diffid: the layers up to that one carry the
+   * commit, the first of them the commit object itself), or the older one (ostree.commit only:
+   * the first layer is the whole commit). Later layers are derived tar layers. */
+  const BerthImageConfig *config = resolved->config;
+  image.ostree_commit_label = berth_image_config_get_label (config, "ostree.commit");
+  gint last_ostree = -1;
+  if (berth_image_config_has_ostree_commit (config))
+    {
+      guint index = 0;
+      if (!berth_image_config_get_ostree_final_layer (config, manifest, &index, error))
+        return FALSE;
+      last_ostree = (gint)index;
+    }
+  else if (image.ostree_commit_label != NULL)
+    last_ostree = 0;
+  const BerthImageRef *ref = berth_image_source_get_ref (source);
+  if (ref->sigverify == BERTH_SIGVERIFY_REMOTE)
+    {
+      if (last_ostree < 0)
+        return berth_throw (error, BERTH_ERROR_REFUSED,
+                            "Image %s is not in the ostree format (no ostree.commit or "
+                            "ostree.final-diffid label), so it has no commit that ostree remote "
+                            "\"%s\" could verify; name it without the ostree-remote- prefix",
+                            image_ref, ref->remote);
+      image.verify_remote = ref->remote;
+    }
+
   g_autofree BerthImportLayerDesc *layers = g_new0 (BerthImportLayerDesc, n_layers);
   for (guint i = 0; i < n_layers; i++)
     {
@@ -156,7 +183,9 @@ berth_pull_image (OstreeRepo *repo, BerthImageSource *source, const BerthPullOpt
       layers[i].digest = d->digest;
       layers[i].media_type = d->media_type;
       layers[i].size = (guint64)d->size;
-      layers[i].kind = BERTH_IMPORT_LAYER_TAR;
+      layers[i].kind = (gint)i > last_ostree ? BERTH_IMPORT_LAYER_TAR
+                       : i == 0              ? BERTH_IMPORT_LAYER_OSTREE_COMMIT
+                                             : BERTH_IMPORT_LAYER_OSTREE_OBJECTS;
     }
 
   Callbacks cb = { .source = source, .layers = layers, .options = options };

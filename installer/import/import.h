@@ -48,7 +48,8 @@ G_BEGIN_DECLS
 typedef enum
 {
   BERTH_IMPORT_LAYER_TAR,            /* an OCI filesystem changeset: a tar with whiteouts */
-  BERTH_IMPORT_LAYER_OSTREE_OBJECTS, /* ostree container format (not supported yet) */
+  BERTH_IMPORT_LAYER_OSTREE_COMMIT,  /* ostree format: the layer with the commit object */
+  BERTH_IMPORT_LAYER_OSTREE_OBJECTS, /* ostree format: a chunk of content objects */
 } BerthImportLayerKind;
 
 const char *berth_import_layer_kind_to_string (BerthImportLayerKind kind);
@@ -74,6 +75,7 @@ typedef struct
   guint64 n_dropped_devices; /* character and block device nodes: dropped */
   guint64 n_dropped_special; /* FIFOs and sockets: dropped */
   guint64 n_filtered;        /* children of run, tmp, proc, sys, dev; aufs .wh..wh.* files */
+  guint64 n_metadata;        /* ostree layers: commit, dirtree and dirmeta objects */
   guint64 n_blob_bytes;      /* bytes read from the blob stream (compressed) */
   const char *compression;   /* "gzip", "zstd" or "none", from the magic bytes (static) */
 } BerthImportLayerStats;
@@ -140,10 +142,13 @@ typedef struct
   /* RFC 3339: the manifest's org.opencontainers.image.created annotation, else the config's
    * `created`; the merge commit's timestamp (ostree-ext's choice). NULL: now. */
   const char *created;
+  /* Ostree-format images: the `ostree.commit` label (NULL when the image has none), and the
+   * ostree remote whose GPG keys must have signed the commit (NULL: no check). */
+  const char *ostree_commit_label;
+  const char *verify_remote;
 } BerthImportImage;
 
-/* Whether berth can import @image at all. The ostree container format (label
- * `ostree.final-diffid`) fails with BERTH_ERROR_UNSUPPORTED_IMAGE. */
+/* Whether berth can import @image at all. */
 gboolean berth_import_check_image (const BerthImportImage *image, GError **error);
 
 /* Whether @image_ref's image ref already points at a merge commit of @manifest_digest: on
@@ -272,6 +277,12 @@ typedef enum
   BERTH_OSTREE_ENTRY_CONFIG, /* sysroot/ostree/repo/config: the exporter's, ignored */
   BERTH_OSTREE_ENTRY_OBJECT, /* objects/XX/REST.SUFFIX */
   BERTH_OSTREE_ENTRY_XATTRS, /* sysroot/ostree/repo/xattrs/CHECKSUM (format v0) */
+  /* any other path below sysroot/ (the exporter's refs/, state/, tmp/ skeleton): allowed as
+   * a directory only */
+  BERTH_OSTREE_ENTRY_REPO_OTHER,
+  /* a path outside sysroot/: the exporter's tree (`./usr/bin` directories, `usr/bin/sh`
+   * hardlinks to the .file object, empty regular files); only those forms are allowed */
+  BERTH_OSTREE_ENTRY_TREE,
 } BerthOstreeEntryClass;
 
 const char *berth_ostree_entry_class_to_string (BerthOstreeEntryClass entry_class);
@@ -284,10 +295,10 @@ typedef struct
 } BerthOstreePath;
 
 /* Classifies a normalised entry path (berth_import_path_normalize: a v0 `./` prefix is gone by
- * then). Exactly `sysroot/ostree/repo/objects/XX/` + 62 lower-case hex digits + `.commit`,
- * `.commitmeta`, `.dirtree`, `.dirmeta`, `.file`, `.file-xattrs` or `.file-xattrs-link` is an
- * object; the repo's directories, its `config` and v0's `xattrs/CHECKSUM` are the only other
- * names. Anything else is BERTH_ERROR_REFUSED naming the path and what the layout allows. */
+ * then). Below sysroot/ostree/repo/objects/, exactly `XX/` + 62 lower-case hex digits +
+ * `.commit`, `.commitmeta`, `.dirtree`, `.dirmeta`, `.file`, `.file-xattrs` or
+ * `.file-xattrs-link` is an object, and anything else is BERTH_ERROR_REFUSED naming the path
+ * and what the layout allows; other paths are classified for the reader to check by type. */
 gboolean berth_import_ostree_path_parse (const char *normalized, BerthOstreePath *out,
                                          GError **error);
 

@@ -653,7 +653,7 @@ berth_image_ref_get_manifest_reference (const BerthImageRef *ref)
 gboolean
 berth_image_ref_check_pullable (const BerthImageRef *ref, GError **error)
 {
-  if (ref->sigverify == BERTH_SIGVERIFY_SIGNED || ref->sigverify == BERTH_SIGVERIFY_REMOTE)
+  if (ref->sigverify == BERTH_SIGVERIFY_SIGNED)
     {
       g_autofree char *origin = berth_image_ref_to_origin_string (ref);
       g_autofree char *quoted = berth_oci_quote (origin, -1, QUOTE_MAX);
@@ -661,9 +661,7 @@ berth_image_ref_check_pullable (const BerthImageRef *ref, GError **error)
                           "%s asks for a signature check (%s), which berth does not support "
                           "yet; nothing was pulled. To install without verification, write "
                           "ostree-unverified-registry:NAME or docker://NAME",
-                          quoted,
-                          ref->sigverify == BERTH_SIGVERIFY_SIGNED ? "containers-policy.json"
-                                                                   : "an ostree remote's keys");
+                          quoted, "containers-policy.json");
     }
   return TRUE;
 }

@@ -109,9 +109,10 @@ char *berth_image_ref_get_scope (const BerthImageRef *ref);
  * the tag, else "latest". Registry references only. */
 const char *berth_image_ref_get_manifest_reference (const BerthImageRef *ref);
 
-/* The check the pull makes before fetching anything: berth verifies no signatures yet, so an
- * ostree-image-signed: or ostree-remote-*: reference is BERTH_ERROR_REFUSED ("not supported
- * yet") instead of being pulled unverified. */
+/* The check the pull makes before fetching anything: berth verifies no containers-policy.json
+ * signatures yet, so an ostree-image-signed: reference is BERTH_ERROR_REFUSED ("not supported
+ * yet") instead of being pulled unverified. ostree-remote-*: references pass: the import
+ * verifies the commit's GPG signature with the remote's keys. */
 gboolean berth_image_ref_check_pullable (const BerthImageRef *ref, GError **error);
 
 /* unqualified-search-registries from containers-registries.conf(5): @conf_path (NULL:

@@ -83,9 +83,9 @@ check_normalized (const char *raw, const char *path)
   g_autoptr (GError) ostree_error = NULL;
   if (berth_import_ostree_path_parse (path, &parsed, &ostree_error))
     {
-      CHECK (g_str_has_prefix (path, "sysroot"));
       if (parsed.entry_class == BERTH_OSTREE_ENTRY_OBJECT)
         {
+          CHECK (g_str_has_prefix (path, "sysroot/ostree/repo/objects/"));
           CHECK (strlen (parsed.checksum) == 64);
           CHECK (ostree_validate_checksum_string (parsed.checksum, NULL));
           g_autofree char *back
