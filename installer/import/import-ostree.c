@@ -40,20 +40,6 @@ ostree_reader_clear (OstreeReader *r)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (OstreeReader, ostree_reader_clear)
 
-static gboolean refuse (GError **error, const char *path, const char *fmt, ...)
-  G_GNUC_PRINTF (3, 4);
-
-static gboolean
-refuse (GError **error, const char *path, const char *fmt, ...)
-{
-  va_list args;
-  va_start (args, fmt);
-  g_autofree char *why = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  g_autofree char *quoted = berth_import_quote_path (path);
-  return berth_throw (error, BERTH_ERROR_REFUSED, "Path \"%s\": %s", quoted, why);
-}
-
 /* libostree's "Corrupted ... object; checksum expected=... actual=..." as the digest mismatch
  * it is, naming the object; other errors (ENOSPC, ...) stay as they are. */
 static gboolean
@@ -79,20 +65,16 @@ read_whole (OstreeReader *r, struct archive_entry *entry, const char *path, gsiz
   la_int64_t size = archive_entry_size (entry);
   if (size < 0 || (guint64)size > max)
     {
-      refuse (error, path,
-              "%" G_GINT64_FORMAT " bytes, more than the %" G_GSIZE_FORMAT
-              " this object type may have",
-              (gint64)size, max);
+      berth_import_refuse_path (error, path,
+                                "%" G_GINT64_FORMAT " bytes, more than the %" G_GSIZE_FORMAT
+                                " this object type may have",
+                                (gint64)size, max);
       return NULL;
     }
   guint8 *buf = g_malloc (size > 0 ? size : 1);
-  gboolean short_read = FALSE;
-  if (!berth_layer_archive_read_exactly (&r->la, buf, size, &short_read, error))
+  if (!berth_layer_archive_read_exactly (&r->la, buf, size, path, error))
     {
       g_free (buf);
-      if (short_read)
-        berth_throw (error, BERTH_ERROR_FAILED, "Path \"%s\": the tar ends inside the object",
-                     path);
       return NULL;
     }
   return g_bytes_new_take (buf, size);
@@ -109,7 +91,7 @@ write_metadata (OstreeReader *r, struct archive_entry *entry, const char *path,
     {
       /* kept for the signature check; written only once that passed (import-image.c) */
       if (r->layer->commitmeta != NULL)
-        return refuse (error, path, "a second commitmeta object in one layer");
+        return berth_import_refuse_path (error, path, "a second commitmeta object in one layer");
       r->layer->commitmeta = g_steal_pointer (&bytes);
       g_strlcpy (r->layer->commitmeta_for, obj->checksum, sizeof r->layer->commitmeta_for);
       return TRUE;
@@ -117,7 +99,7 @@ write_metadata (OstreeReader *r, struct archive_entry *entry, const char *path,
   if (obj->object_type == OSTREE_OBJECT_TYPE_COMMIT)
     {
       if (r->layer->ostree_commit != NULL)
-        return refuse (error, path, "a second commit object in one layer");
+        return berth_import_refuse_path (error, path, "a second commit object in one layer");
       r->layer->ostree_commit = g_strdup (obj->checksum);
       r->layer->commit_data = g_bytes_ref (bytes);
     }
@@ -131,16 +113,18 @@ write_metadata (OstreeReader *r, struct archive_entry *entry, const char *path,
   return TRUE;
 }
 
+/* Reads an xattrs blob (a .file-xattrs object, or bootc's regular-file .file-xattrs-link),
+ * named by the SHA-256 of its bytes as ostree's bare-split-xattrs repos name them; checks it
+ * against @expected when its name gives one, and caches it. *@out_checksum: its checksum. */
 static gboolean
-read_xattrs_object (OstreeReader *r, struct archive_entry *entry, const char *path,
-                    const char *checksum, GError **error)
+read_xattrs (OstreeReader *r, struct archive_entry *entry, const char *path, const char *expected,
+             char **out_checksum, GError **error)
 {
   g_autoptr (GBytes) bytes = read_whole (r, entry, path, XATTRS_MAX, error);
   if (bytes == NULL)
     return FALSE;
-  /* named by the SHA-256 of its bytes, as ostree's bare-split-xattrs repos name them */
   g_autofree char *actual = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
-  if (!g_str_equal (actual, checksum))
+  if (expected != NULL && !g_str_equal (actual, expected))
     {
       g_autofree char *quoted = berth_import_quote_path (path);
       return berth_throw (error, BERTH_ERROR_DIGEST_MISMATCH,
@@ -152,9 +136,11 @@ read_xattrs_object (OstreeReader *r, struct archive_entry *entry, const char *pa
   if (!g_variant_is_normal_form (xattrs))
     {
       g_variant_unref (xattrs);
-      return refuse (error, path, "xattrs that are not a normal-form a(ayay)");
+      return berth_import_refuse_path (error, path, "xattrs that are not a normal-form a(ayay)");
     }
-  g_hash_table_replace (r->xattrs, g_strdup (checksum), xattrs);
+  g_hash_table_replace (r->xattrs, g_strdup (actual), xattrs);
+  if (out_checksum != NULL)
+    *out_checksum = g_steal_pointer (&actual);
   return TRUE;
 }
 
@@ -164,26 +150,16 @@ static gboolean
 read_xattrs_link (OstreeReader *r, struct archive_entry *entry, const char *path,
                   const char *file_checksum, GError **error)
 {
-  const char *target = archive_entry_hardlink_utf8 (entry);
-  if (target == NULL)
-    target = archive_entry_hardlink (entry);
+  const char *target = berth_entry_hardlink (entry);
   if (target == NULL)
     {
       if (archive_entry_filetype (entry) != AE_IFREG)
-        return refuse (error, path, "a .file-xattrs-link that is neither a hardlink nor a file");
-      g_autoptr (GBytes) bytes = read_whole (r, entry, path, XATTRS_MAX, error);
-      if (bytes == NULL)
+        return berth_import_refuse_path (
+          error, path, "a .file-xattrs-link that is neither a hardlink nor a file");
+      char *checksum = NULL;
+      if (!read_xattrs (r, entry, path, NULL, &checksum, error))
         return FALSE;
-      g_autofree char *checksum = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
-      GVariant *xattrs
-        = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE ("a(ayay)"), bytes, FALSE));
-      if (!g_variant_is_normal_form (xattrs))
-        {
-          g_variant_unref (xattrs);
-          return refuse (error, path, "xattrs that are not a normal-form a(ayay)");
-        }
-      g_hash_table_replace (r->xattrs, g_strdup (checksum), xattrs);
-      g_hash_table_replace (r->file_xattrs, g_strdup (file_checksum), g_strdup (checksum));
+      g_hash_table_replace (r->file_xattrs, g_strdup (file_checksum), checksum);
       return TRUE;
     }
   g_autofree char *normalized = NULL;
@@ -194,9 +170,11 @@ read_xattrs_link (OstreeReader *r, struct archive_entry *entry, const char *path
     return FALSE;
   if (to.entry_class != BERTH_OSTREE_ENTRY_OBJECT
       || to.object_type != OSTREE_OBJECT_TYPE_FILE_XATTRS)
-    return refuse (error, path, "a .file-xattrs-link to something that is not a .file-xattrs");
+    return berth_import_refuse_path (error, path,
+                                     "a .file-xattrs-link to something that is not a .file-xattrs");
   if (!g_hash_table_contains (r->xattrs, to.checksum))
-    return refuse (error, path, "a link to a .file-xattrs object that this layer has not held");
+    return berth_import_refuse_path (
+      error, path, "a link to a .file-xattrs object that this layer has not held");
   g_hash_table_replace (r->file_xattrs, g_strdup (file_checksum), g_strdup (to.checksum));
   return TRUE;
 }
@@ -220,10 +198,11 @@ check_tree_entry (struct archive_entry *entry, const char *path, GError **error)
           || to.object_type != OSTREE_OBJECT_TYPE_FILE)
         {
           g_autofree char *quoted = berth_import_quote_path (target);
-          return refuse (error, path,
-                         "a hardlink to \"%s\", outside the ostree repository's content "
-                         "objects",
-                         quoted);
+          return berth_import_refuse_path (
+            error, path,
+            "a hardlink to \"%s\", outside the ostree repository's content "
+            "objects",
+            quoted);
         }
       return TRUE;
     }
@@ -231,9 +210,10 @@ check_tree_entry (struct archive_entry *entry, const char *path, GError **error)
     return TRUE;
   if (type == AE_IFREG && archive_entry_size (entry) == 0)
     return TRUE;
-  return refuse (error, path,
-                 "outside the ostree repository: an ostree layer's tree paths are only "
-                 "directories, hardlinks to content objects and empty files");
+  return berth_import_refuse_path (
+    error, path,
+    "outside the ostree repository: an ostree layer's tree paths are only "
+    "directories, hardlinks to content objects and empty files");
 }
 
 static GVariant *
@@ -259,7 +239,7 @@ write_regular (OstreeReader *r, struct archive_entry *entry, const char *path, c
 {
   la_int64_t size = archive_entry_size (entry);
   if (size < 0)
-    return refuse (error, path, "a negative size");
+    return berth_import_refuse_path (error, path, "a negative size");
   guint32 uid = archive_entry_uid (entry), gid = archive_entry_gid (entry);
   guint32 mode = S_IFREG | (archive_entry_perm (entry) & 07777);
   GVariant *xattrs = xattrs_of (r, checksum);
@@ -268,11 +248,8 @@ write_regular (OstreeReader *r, struct archive_entry *entry, const char *path, c
 
   if (size <= DATA_BUF_SIZE)
     {
-      gboolean short_read = FALSE;
-      if (!berth_layer_archive_read_exactly (&r->la, r->databuf, size, &short_read, error))
-        return short_read ? berth_throw (error, BERTH_ERROR_FAILED,
-                                         "Path \"%s\": the tar ends inside the object", path)
-                          : FALSE;
+      if (!berth_layer_archive_read_exactly (&r->la, r->databuf, size, path, error))
+        return FALSE;
       written = ostree_repo_write_regfile_inline (r->repo, checksum, uid, gid, mode, xattrs,
                                                   r->databuf, size, r->cancellable, &local);
     }
@@ -290,15 +267,14 @@ write_regular (OstreeReader *r, struct archive_entry *entry, const char *path, c
             break;
           done += n;
           if (done > (guint64)size)
-            return refuse (error, path, "more data than the entry's size");
+            return berth_import_refuse_path (error, path, "more data than the entry's size");
           (void)g_output_stream_write_all (G_OUTPUT_STREAM (writer), r->databuf, n, NULL,
                                            r->cancellable, &local);
         }
       if (writer != NULL && local == NULL)
         {
           if (done != (guint64)size)
-            return berth_throw (error, BERTH_ERROR_FAILED,
-                                "Path \"%s\": the tar ends inside the object", path);
+            return berth_import_broken_path (error, path, "the tar ends inside the file's data");
           written = ostree_content_writer_finish (writer, r->cancellable, &local);
         }
     }
@@ -337,11 +313,9 @@ static gboolean
 write_symlink (OstreeReader *r, struct archive_entry *entry, const char *path, const char *checksum,
                GError **error)
 {
-  const char *target = archive_entry_symlink_utf8 (entry);
-  if (target == NULL)
-    target = archive_entry_symlink (entry);
+  const char *target = berth_entry_symlink (entry);
   if (target == NULL || *target == '\0')
-    return refuse (error, path, "a symlink without a target");
+    return berth_import_refuse_path (error, path, "a symlink without a target");
   GError *local = NULL;
   /* the target is the object's content, never followed: a symlink out of the repo is only a
    * name inside a deployment, as ostree stores it */
@@ -360,9 +334,7 @@ static gboolean
 import_entry (OstreeReader *r, struct archive_entry *entry, GError **error)
 {
   g_autofree char *path = NULL;
-  const char *raw = archive_entry_pathname_utf8 (entry);
-  if (raw == NULL)
-    raw = archive_entry_pathname (entry);
+  const char *raw = berth_entry_pathname (entry);
   if (raw == NULL)
     return berth_throw (error, BERTH_ERROR_REFUSED, "A tar entry without a path");
   if (!berth_import_path_normalize (raw, &path, error))
@@ -380,18 +352,21 @@ import_entry (OstreeReader *r, struct archive_entry *entry, GError **error)
     case BERTH_OSTREE_ENTRY_REPO_OTHER:
     case BERTH_OSTREE_ENTRY_DIR:
       if (type != AE_IFDIR || is_hardlink)
-        return refuse (error, path, "a repository directory that is not a directory");
+        return berth_import_refuse_path (error, path,
+                                         "a repository directory that is not a directory");
       r->layer->stats.n_dirs++;
       return TRUE;
     case BERTH_OSTREE_ENTRY_CONFIG:
       if (type != AE_IFREG || is_hardlink)
-        return refuse (error, path, "the repository config is not a regular file");
+        return berth_import_refuse_path (error, path,
+                                         "the repository config is not a regular file");
       return TRUE; /* the exporter's; the target repo has its own */
     case BERTH_OSTREE_ENTRY_XATTRS:
-      return refuse (error, path,
-                     "format v0 xattrs: this layer is ostree-ext's tar format v0, which berth "
-                     "does not read; re-encapsulate the image with a current ostree-ext or "
-                     "`berth image encapsulate` (format v1)");
+      return berth_import_refuse_path (
+        error, path,
+        "format v0 xattrs: this layer is ostree-ext's tar format v0, which berth "
+        "does not read; re-encapsulate the image with a current ostree-ext or "
+        "`berth image encapsulate` (format v1)");
     case BERTH_OSTREE_ENTRY_OBJECT:
       break;
     }
@@ -400,32 +375,36 @@ import_entry (OstreeReader *r, struct archive_entry *entry, GError **error)
   if (!commit_layer && obj.object_type != OSTREE_OBJECT_TYPE_FILE
       && obj.object_type != OSTREE_OBJECT_TYPE_FILE_XATTRS
       && obj.object_type != OSTREE_OBJECT_TYPE_FILE_XATTRS_LINK)
-    return refuse (error, path,
-                   "a %s object in a chunk layer; only the commit layer (the first) carries "
-                   "commit, commitmeta, dirtree and dirmeta objects",
-                   ostree_object_type_to_string (obj.object_type));
+    return berth_import_refuse_path (
+      error, path,
+      "a %s object in a chunk layer; only the commit layer (the first) carries "
+      "commit, commitmeta, dirtree and dirmeta objects",
+      ostree_object_type_to_string (obj.object_type));
 
   if (obj.object_type == OSTREE_OBJECT_TYPE_FILE_XATTRS_LINK)
     return read_xattrs_link (r, entry, path, obj.checksum, error);
   if (is_hardlink)
-    return refuse (error, path, "a hardlink; only .file-xattrs-link entries may be hardlinks");
+    return berth_import_refuse_path (error, path,
+                                     "a hardlink; only .file-xattrs-link entries may be hardlinks");
 
   switch (obj.object_type)
     {
     case OSTREE_OBJECT_TYPE_FILE_XATTRS:
       if (type != AE_IFREG)
-        return refuse (error, path, "a .file-xattrs object that is not a regular file");
-      return read_xattrs_object (r, entry, path, obj.checksum, error);
+        return berth_import_refuse_path (error, path,
+                                         "a .file-xattrs object that is not a regular file");
+      return read_xattrs (r, entry, path, obj.checksum, NULL, error);
     case OSTREE_OBJECT_TYPE_FILE:
       if (type == AE_IFREG)
         return write_regular (r, entry, path, obj.checksum, error);
       if (type == AE_IFLNK)
         return write_symlink (r, entry, path, obj.checksum, error);
-      return refuse (error, path, "a content object that is neither a file nor a symlink");
+      return berth_import_refuse_path (error, path,
+                                       "a content object that is neither a file nor a symlink");
     default:
       if (type != AE_IFREG)
-        return refuse (error, path, "a %s object that is not a regular file",
-                       ostree_object_type_to_string (obj.object_type));
+        return berth_import_refuse_path (error, path, "a %s object that is not a regular file",
+                                         ostree_object_type_to_string (obj.object_type));
       return write_metadata (r, entry, path, &obj, error);
     }
 }

@@ -106,3 +106,21 @@ berth_import_whiteout_classify (const char *name, const char **out_target)
   *out_target = name + strlen (BERTH_IMPORT_WHITEOUT_PREFIX);
   return BERTH_IMPORT_WHITEOUT_NAME;
 }
+
+gboolean
+berth_import_refuse_path (GError **error, const char *path, const char *fmt, ...)
+{
+  va_list args;
+  va_start (args, fmt);
+  g_autofree char *why = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  g_autofree char *quoted = berth_import_quote_path (path);
+  return berth_throw (error, BERTH_ERROR_REFUSED, "Path \"%s\": %s", quoted, why);
+}
+
+gboolean
+berth_import_broken_path (GError **error, const char *path, const char *why)
+{
+  g_autofree char *quoted = berth_import_quote_path (path);
+  return berth_throw (error, BERTH_ERROR_FAILED, "Path \"%s\": %s", quoted, why);
+}

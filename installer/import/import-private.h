@@ -36,6 +36,14 @@ BerthImportWhiteout berth_import_whiteout_classify (const char *name, const char
  * the user) and cut at 200 bytes. */
 char *berth_import_quote_path (const char *path);
 
+/* Every hostile-layer error: BERTH_ERROR_REFUSED, "Path \"QUOTED\": WHY" (the caller's prefix
+ * names the layer). Always FALSE. */
+gboolean berth_import_refuse_path (GError **error, const char *path, const char *fmt, ...)
+  G_GNUC_PRINTF (3, 4);
+/* A broken (not hostile) entry: a truncated tar, sizes that do not add up. BERTH_ERROR_FAILED.
+ * Always FALSE. */
+gboolean berth_import_broken_path (GError **error, const char *path, const char *why);
+
 /* A layer blob read ahead on a thread of its own (import-prefetch.c): the blob stream's reads
  * (the network, the digest check) and, for gzip, the inflating, so a layer's decompression and
  * its tar entries' hashing and writing use two CPUs. At most 2 MiB ahead. */
@@ -52,6 +60,28 @@ guint64 berth_prefetch_get_blob_bytes (BerthPrefetch *prefetch);
 /* Stops the reader (cancelling a read in progress) and frees everything. */
 void berth_prefetch_free (BerthPrefetch *prefetch);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthPrefetch, berth_prefetch_free)
+
+/* An entry's names, in UTF-8 when libarchive can convert them, else as stored. */
+static inline const char *
+berth_entry_pathname (struct archive_entry *entry)
+{
+  const char *p = archive_entry_pathname_utf8 (entry);
+  return p != NULL ? p : archive_entry_pathname (entry);
+}
+
+static inline const char *
+berth_entry_hardlink (struct archive_entry *entry)
+{
+  const char *p = archive_entry_hardlink_utf8 (entry);
+  return p != NULL ? p : archive_entry_hardlink (entry);
+}
+
+static inline const char *
+berth_entry_symlink (struct archive_entry *entry)
+{
+  const char *p = archive_entry_symlink_utf8 (entry);
+  return p != NULL ? p : archive_entry_symlink (entry);
+}
 
 /* A layer blob opened as a tar (import-stream.c): @prefetch reads it ahead, the archive reads
  * the tar. The blob stream's own error (a digest mismatch, the network) wins over libarchive's
@@ -73,10 +103,10 @@ int berth_layer_archive_next (BerthLayerArchive *la, struct archive_entry **out_
 gboolean berth_layer_archive_drain (BerthLayerArchive *la, guint64 *out_blob_bytes, GError **error);
 /* The archive's error, or the blob stream's when it has one (that one says more). */
 gboolean berth_layer_archive_throw (BerthLayerArchive *la, const char *what, GError **error);
-/* @size bytes of the entry's data; FALSE with *@out_short set (and @error unset) when the tar
- * ends first. */
+/* @size bytes of the data of entry @path; a tar that ends first is a broken entry ("the tar
+ * ends inside the file's data"). */
 gboolean berth_layer_archive_read_exactly (BerthLayerArchive *la, guint8 *buf, gsize size,
-                                           gboolean *out_short, GError **error);
+                                           const char *path, GError **error);
 void berth_layer_archive_clear (BerthLayerArchive *la);
 
 struct _BerthImportedLayer

@@ -136,21 +136,17 @@ berth_layer_archive_throw (BerthLayerArchive *la, const char *what, GError **err
 }
 
 gboolean
-berth_layer_archive_read_exactly (BerthLayerArchive *la, guint8 *buf, gsize size,
-                                  gboolean *out_short, GError **error)
+berth_layer_archive_read_exactly (BerthLayerArchive *la, guint8 *buf, gsize size, const char *path,
+                                  GError **error)
 {
   gsize done = 0;
-  *out_short = FALSE;
   while (done < size)
     {
       la_ssize_t n = archive_read_data (la->archive, buf + done, size - done);
       if (n < 0)
         return berth_layer_archive_throw (la, "Reading file data", error);
       if (n == 0)
-        {
-          *out_short = TRUE;
-          return FALSE;
-        }
+        return berth_import_broken_path (error, path, "the tar ends inside the file's data");
       done += n;
     }
   return TRUE;

@@ -54,29 +54,6 @@ tar_reader_clear (TarReader *r)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TarReader, tar_reader_clear)
 
-static gboolean refuse (GError **error, const char *path, const char *fmt, ...)
-  G_GNUC_PRINTF (3, 4);
-
-/* A broken (not hostile) entry: a truncated tar, sizes that do not add up. */
-static gboolean
-broken (GError **error, const char *path, const char *why)
-{
-  g_autofree char *quoted = berth_import_quote_path (path);
-  return berth_throw (error, BERTH_ERROR_FAILED, "Path \"%s\": %s", quoted, why);
-}
-
-/* Every hostile-layer error: names the path (the caller's prefix names the layer). */
-static gboolean
-refuse (GError **error, const char *path, const char *fmt, ...)
-{
-  va_list args;
-  va_start (args, fmt);
-  g_autofree char *why = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  g_autofree char *quoted = berth_import_quote_path (path);
-  return berth_throw (error, BERTH_ERROR_REFUSED, "Path \"%s\": %s", quoted, why);
-}
-
 /* ---- the blob stream as libarchive's input ---------------------------------------------- */
 
 static gboolean
@@ -190,10 +167,11 @@ walk_dir (TarReader *r, const char *dirpath, gboolean create, const char *entry_
         {
           g_autofree char *through = g_strndup (dirpath, end - dirpath);
           g_autofree char *quoted = berth_import_quote_path (through);
-          return refuse (error, entry_path,
-                         "goes through \"%s\", which is a symlink or a file in this layer "
-                         "(refusing to follow it)",
-                         quoted);
+          return berth_import_refuse_path (
+            error, entry_path,
+            "goes through \"%s\", which is a symlink or a file in this layer "
+            "(refusing to follow it)",
+            quoted);
         }
       else if (!create)
         {
@@ -241,7 +219,8 @@ static gboolean
 place_file (TarReader *r, const char *path, const char *checksum, GError **error)
 {
   if (*path == '\0')
-    return refuse (error, "/", "a non-directory entry would replace the root directory");
+    return berth_import_refuse_path (error, "/",
+                                     "a non-directory entry would replace the root directory");
   g_autoptr (OstreeMutableTree) dir = NULL;
   const char *name;
   if (!ensure_parent (r, path, &dir, &name, error))
@@ -311,27 +290,6 @@ drop_entry (TarReader *r, const char *path, GError **error)
  * names to the locale's charset; in the C locale (an initramfs, CI) that fails for non-ASCII
  * and the _utf8 form is NULL while the plain form keeps the raw bytes, in a UTF-8 locale both
  * are the bytes. So: the _utf8 form when there is one, else the raw bytes, validated later. */
-static const char *
-entry_pathname (struct archive_entry *entry)
-{
-  const char *p = archive_entry_pathname_utf8 (entry);
-  return p != NULL ? p : archive_entry_pathname (entry);
-}
-
-static const char *
-entry_hardlink (struct archive_entry *entry)
-{
-  const char *p = archive_entry_hardlink_utf8 (entry);
-  return p != NULL ? p : archive_entry_hardlink (entry);
-}
-
-static const char *
-entry_symlink (struct archive_entry *entry)
-{
-  const char *p = archive_entry_symlink_utf8 (entry);
-  return p != NULL ? p : archive_entry_symlink (entry);
-}
-
 /* DESIGN.md section 2: the image's /etc becomes /usr/etc, so an image layer with both has two
  * candidates for one directory. */
 static gboolean
@@ -352,23 +310,6 @@ note_etc (TarReader *r, const char *normalized, GError **error)
                           quoted);
     }
   r->layer->etc_origin = r->saw_etc ? "etc" : "usr/etc";
-  return TRUE;
-}
-
-static gboolean
-read_exactly (TarReader *r, struct archive *a, guint8 *buf, gsize size, const char *path,
-              GError **error)
-{
-  gsize done = 0;
-  while (done < size)
-    {
-      la_ssize_t n = archive_read_data (a, buf + done, size - done);
-      if (n < 0)
-        return throw_archive (r, a, "Reading file data", error);
-      if (n == 0)
-        return broken (error, path, "the tar ends inside the file's data");
-      done += n;
-    }
   return TRUE;
 }
 
@@ -449,14 +390,14 @@ write_regular (TarReader *r, struct archive *a, struct archive_entry *entry, con
   la_int64_t size = archive_entry_size (entry);
   if (size < 0)
     {
-      broken (error, path, "negative size");
+      berth_import_broken_path (error, path, "negative size");
       return NULL;
     }
   r->layer->stats.n_bytes += size;
 
   if (size <= DATA_BUF_SIZE)
     {
-      if (!read_exactly (r, a, r->databuf, size, path, error))
+      if (!berth_layer_archive_read_exactly (&r->la, r->databuf, size, path, error))
         return NULL;
       return ostree_repo_write_regfile_inline (r->repo, NULL, uid, gid, S_IFREG | mode, xattrs,
                                                r->databuf, size, r->cancellable, error);
@@ -482,7 +423,7 @@ write_regular (TarReader *r, struct archive *a, struct archive_entry *entry, con
         break;
       if (done + n > (guint64)size)
         {
-          broken (error, path, "more data than the entry's size");
+          berth_import_broken_path (error, path, "more data than the entry's size");
           return NULL;
         }
       if (!g_output_stream_write_all (G_OUTPUT_STREAM (writer), r->databuf, n, NULL, r->cancellable,
@@ -492,7 +433,7 @@ write_regular (TarReader *r, struct archive *a, struct archive_entry *entry, con
     }
   if (done != (guint64)size)
     {
-      broken (error, path, "the tar ends inside the file's data");
+      berth_import_broken_path (error, path, "the tar ends inside the file's data");
       return NULL;
     }
   return ostree_content_writer_finish (writer, r->cancellable, error);
@@ -517,7 +458,7 @@ import_hardlink (TarReader *r, const char *path, const char *raw_target, GError 
       return drop_entry (r, path, error);
     }
   if (*target == '\0')
-    return refuse (error, path, "a hardlink to the root directory");
+    return berth_import_refuse_path (error, path, "a hardlink to the root directory");
 
   const char *slash = strrchr (target, '/');
   g_autofree char *dirpath = slash != NULL ? g_strndup (target, slash - target) : g_strdup ("");
@@ -532,7 +473,7 @@ import_hardlink (TarReader *r, const char *path, const char *raw_target, GError 
   if (dir != NULL)
     {
       if (g_hash_table_contains (ostree_mutable_tree_get_subdirs (dir), name))
-        return refuse (error, path, "a hardlink to a directory");
+        return berth_import_refuse_path (error, path, "a hardlink to a directory");
       checksum = g_hash_table_lookup (ostree_mutable_tree_get_files (dir), name);
     }
   if (checksum == NULL)
@@ -543,8 +484,8 @@ import_hardlink (TarReader *r, const char *path, const char *raw_target, GError 
           return drop_entry (r, path, error);
         }
       g_autofree char *quoted = berth_import_quote_path (raw_target);
-      return refuse (error, path,
-                     "a hardlink to \"%s\", which is not an earlier entry of this layer", quoted);
+      return berth_import_refuse_path (
+        error, path, "a hardlink to \"%s\", which is not an earlier entry of this layer", quoted);
     }
   /* place_file may drop the tree's copy of the string; keep ours */
   g_autofree char *csum = g_strdup (checksum);
@@ -558,7 +499,7 @@ static gboolean
 import_entry (TarReader *r, struct archive *a, struct archive_entry *entry, GError **error)
 {
   BerthImportLayerStats *stats = &r->layer->stats;
-  const char *raw = entry_pathname (entry);
+  const char *raw = berth_entry_pathname (entry);
   if (raw == NULL)
     return berth_throw (error, BERTH_ERROR_FAILED, "A tar entry has no path");
 
@@ -577,11 +518,11 @@ import_entry (TarReader *r, struct archive *a, struct archive_entry *entry, GErr
   la_int64_t uid = archive_entry_uid (entry);
   la_int64_t gid = archive_entry_gid (entry);
   if (uid < 0 || uid > G_MAXUINT32 || gid < 0 || gid > G_MAXUINT32)
-    return broken (error, path, "uid or gid out of range");
+    return berth_import_broken_path (error, path, "uid or gid out of range");
   /* Permission bits with setuid, setgid and sticky: a bare repo keeps them all. */
   guint32 mode = archive_entry_perm (entry) & 07777;
   mode_t type = archive_entry_filetype (entry);
-  const char *hardlink = entry_hardlink (entry);
+  const char *hardlink = berth_entry_hardlink (entry);
 
   /* Whiteouts stay in the layer commit as empty files: the merge (ours, or bootc's on a later
    * upgrade, which checks the layer commits out with process_whiteouts) applies them. */
@@ -597,7 +538,7 @@ import_entry (TarReader *r, struct archive *a, struct archive_entry *entry, GErr
       return TRUE;
     case BERTH_IMPORT_WHITEOUT_NAME:
       if (*wh_target == '\0' || g_str_equal (wh_target, ".") || g_str_equal (wh_target, ".."))
-        return refuse (error, path, "a whiteout of \"%s\"", wh_target);
+        return berth_import_refuse_path (error, path, "a whiteout of \"%s\"", wh_target);
       G_GNUC_FALLTHROUGH;
     case BERTH_IMPORT_WHITEOUT_OPAQUE:
       {
@@ -639,13 +580,13 @@ import_entry (TarReader *r, struct archive *a, struct archive_entry *entry, GErr
       {
         /* The target is kept exactly as it is, absolute or relative: it is data, resolved
          * only on the booted system (`/etc/alternatives/...` links are normal). */
-        const char *target = entry_symlink (entry);
+        const char *target = berth_entry_symlink (entry);
         if (target == NULL || *target == '\0')
-          return refuse (error, path, "a symlink without a target");
+          return berth_import_refuse_path (error, path, "a symlink without a target");
         if (!g_utf8_validate (target, -1, NULL))
-          return refuse (error, path, "a symlink target that is not UTF-8");
+          return berth_import_refuse_path (error, path, "a symlink target that is not UTF-8");
         if (strlen (target) >= 4096)
-          return refuse (error, path, "a symlink target longer than 4095 bytes");
+          return berth_import_refuse_path (error, path, "a symlink target longer than 4095 bytes");
         g_autofree char *csum = ostree_repo_write_symlink (r->repo, NULL, uid, gid, xattrs, target,
                                                            r->cancellable, error);
         if (csum == NULL || !place_file (r, path, csum, error))
@@ -664,7 +605,7 @@ import_entry (TarReader *r, struct archive *a, struct archive_entry *entry, GErr
       stats->n_dropped_special++;
       return drop_entry (r, path, error);
     default:
-      return refuse (error, path, "unknown tar entry type 0%o", (guint)type);
+      return berth_import_refuse_path (error, path, "unknown tar entry type 0%o", (guint)type);
     }
 }
 

@@ -24,7 +24,7 @@ log "$(wc -l <"$tmp/present") fixture files, each with its source"
 refs=$(cd "$BERTH_TOP" || exit 1
   grep -rln -e '\.\./shared' -- Makefile tests tools installer kargs images 2>/dev/null \
     | grep -v -e '^tests/fixtures/' -e '^tests/unit/fixtures.sh$' || true)
-[ -z "$refs" ] || fail "these files still refer to ../shared: $refs"
+[ -z "$refs" ] || fail "these files still refer to the shared directory beside the repository: $refs"
 
 # A unit test with a fixture missing fails; it does not skip or pass.
 cp -a "$fx" "$tmp/fx"
