@@ -178,3 +178,206 @@ berth_oci_layout_resolve (const char *dir, const char *ref_name, const char *os,
     }
   return g_steal_pointer (&image);
 }
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+/* @contents into @dir/@name through a temporary file, fsynced, then renamed over it. */
+static gboolean
+replace_file (const char *dir, const char *name, const void *contents, gsize len, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *tmp = g_strdup_printf ("%s.tmp-XXXXXX", path);
+  berth_autofd fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return berth_throw_errno (error, tmp);
+  const char *p = contents;
+  gsize left = len;
+  while (left > 0)
+    {
+      ssize_t n = write (fd, p, left);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          berth_throw_errno (error, tmp);
+          (void)unlink (tmp);
+          return FALSE;
+        }
+      p += n;
+      left -= (gsize)n;
+    }
+  if (fsync (fd) < 0 || rename (tmp, path) < 0)
+    {
+      berth_throw_errno (error, path);
+      (void)unlink (tmp);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+berth_oci_layout_init (const char *dir, GError **error)
+{
+  g_autofree char *layout_file = g_build_filename (dir, "oci-layout", NULL);
+  if (g_file_test (layout_file, G_FILE_TEST_EXISTS))
+    return check_layout_file (dir, error);
+  g_autofree char *blobs = g_build_filename (dir, "blobs", "sha256", NULL);
+  if (g_mkdir_with_parents (blobs, 0755) < 0)
+    return berth_throw_errno (error, blobs);
+  static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+  static const char index[] = "{\"schemaVersion\":2,\"mediaType\":"
+                              "\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}";
+  g_autofree char *index_path = g_build_filename (dir, "index.json", NULL);
+  if (!g_file_test (index_path, G_FILE_TEST_EXISTS)
+      && !replace_file (dir, "index.json", index, strlen (index), error))
+    return FALSE;
+  return replace_file (dir, "oci-layout", layout, strlen (layout), error);
+}
+
+struct BerthOciBlobWriter
+{
+  char *dir;
+  char *tmp_path;
+  int fd;
+  BerthDigest *digest;
+};
+
+BerthOciBlobWriter *
+berth_oci_blob_writer_new (const char *dir, GError **error)
+{
+  g_autoptr (BerthOciBlobWriter) self = g_new0 (BerthOciBlobWriter, 1);
+  self->fd = -1;
+  self->dir = g_strdup (dir);
+  self->tmp_path = g_build_filename (dir, "blobs", "sha256", ".berth-blob-XXXXXX", NULL);
+  self->fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0644);
+  if (self->fd < 0)
+    {
+      berth_throw_errno (error, self->tmp_path);
+      g_clear_pointer (&self->tmp_path, g_free);
+      return NULL;
+    }
+  self->digest = berth_digest_new ();
+  return g_steal_pointer (&self);
+}
+
+void
+berth_oci_blob_writer_free (BerthOciBlobWriter *self)
+{
+  if (self == NULL)
+    return;
+  berth_close_fdp (&self->fd);
+  if (self->tmp_path != NULL)
+    (void)unlink (self->tmp_path);
+  g_free (self->tmp_path);
+  g_free (self->dir);
+  berth_digest_free (self->digest);
+  g_free (self);
+}
+
+gboolean
+berth_oci_blob_writer_write (BerthOciBlobWriter *self, const void *data, gsize len, GError **error)
+{
+  g_return_val_if_fail (self->fd >= 0, FALSE);
+  berth_digest_update (self->digest, data, len);
+  const char *p = data;
+  while (len > 0)
+    {
+      ssize_t n = write (self->fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return berth_throw_errno (error, self->tmp_path);
+      p += n;
+      len -= (gsize)n;
+    }
+  return TRUE;
+}
+
+gboolean
+berth_oci_blob_writer_commit (BerthOciBlobWriter *self, char **out_digest, gint64 *out_size,
+                              GError **error)
+{
+  g_return_val_if_fail (self->fd >= 0, FALSE);
+  if (fsync (self->fd) < 0)
+    return berth_throw_errno (error, self->tmp_path);
+  berth_close_fdp (&self->fd);
+  g_autofree char *digest = berth_digest_finish (self->digest);
+  g_autofree char *path = berth_oci_layout_blob_path (self->dir, digest, error);
+  if (path == NULL)
+    return FALSE;
+  if (rename (self->tmp_path, path) < 0)
+    return berth_throw_errno (error, path);
+  g_clear_pointer (&self->tmp_path, g_free);
+  if (out_size != NULL)
+    *out_size = (gint64)berth_digest_get_size (self->digest);
+  if (out_digest != NULL)
+    *out_digest = g_steal_pointer (&digest);
+  return TRUE;
+}
+
+char *
+berth_oci_layout_add_blob (const char *dir, GBytes *bytes, GError **error)
+{
+  g_autoptr (BerthOciBlobWriter) writer = berth_oci_blob_writer_new (dir, error);
+  if (writer == NULL)
+    return NULL;
+  gsize len;
+  const void *data = g_bytes_get_data (bytes, &len);
+  char *digest = NULL;
+  if (!berth_oci_blob_writer_write (writer, data, len, error)
+      || !berth_oci_blob_writer_commit (writer, &digest, NULL, error))
+    return NULL;
+  return digest;
+}
+
+gboolean
+berth_oci_layout_set_ref (const char *dir, const char *media_type, const char *digest, gint64 size,
+                          const char *ref_name, const char *os, const char *architecture,
+                          GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "OCI layout %s", dir);
+  g_autofree char *index_path = g_build_filename (dir, "index.json", NULL);
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  if (!berth_oci_read_file (AT_FDCWD, index_path, BERTH_OCI_LAYOUT_INDEX_MAX, &contents, &len,
+                            error))
+    return FALSE;
+  json_error_t jerr;
+  g_autoptr (json_t) index = json_loadb (contents, len, 0, &jerr);
+  if (index == NULL)
+    return berth_throw_json (error, &jerr, "index.json");
+  json_t *old = json_object_get (index, "manifests");
+  if (!json_is_array (old))
+    return berth_throw (error, BERTH_ERROR_FAILED, "index.json has no manifests array");
+
+  /* Every other entry stays, in its order; one with the same name gives way, and so does an
+   * unnamed one for the same digest (containers/image's oci: writer does both: writing the
+   * same image twice does not list it twice). */
+  g_autoptr (json_t) manifests = json_array ();
+  size_t i;
+  json_t *entry;
+  json_array_foreach (old, i, entry)
+  {
+    const char *name = json_string_value (
+      json_object_get (json_object_get (entry, "annotations"), BERTH_OCI_ANNOTATION_REF_NAME));
+    if (ref_name != NULL && g_strcmp0 (name, ref_name) == 0)
+      continue;
+    if (name == NULL
+        && g_strcmp0 (json_string_value (json_object_get (entry, "digest")), digest) == 0)
+      continue;
+    json_array_append (manifests, entry);
+  }
+  json_t *desc = json_pack ("{s:s, s:s, s:I}", "mediaType", media_type, "digest", digest, "size",
+                            (json_int_t)size);
+  if (os != NULL && architecture != NULL)
+    json_object_set_new (desc, "platform",
+                         json_pack ("{s:s, s:s}", "architecture", architecture, "os", os));
+  if (ref_name != NULL)
+    json_object_set_new (desc, "annotations",
+                         json_pack ("{s:s}", BERTH_OCI_ANNOTATION_REF_NAME, ref_name));
+  json_array_append_new (manifests, desc);
+  json_object_set (index, "manifests", manifests);
+
+  g_autofree char *text = json_dumps (index, JSON_COMPACT);
+  return replace_file (dir, "index.json", text, strlen (text), error);
+}

@@ -44,4 +44,36 @@ char *berth_oci_layout_blob_path (const char *dir, const char *digest, GError **
 GBytes *berth_oci_layout_read_blob (const char *dir, const BerthDescriptor *desc, gsize max,
                                     GError **error);
 
+/* ---- writing ------------------------------------------------------------------------------ */
+
+/* Makes @dir an OCI layout when it is not one yet: the directory, oci-layout, blobs/sha256/ and
+ * an empty index.json. An existing layout is left as it is (its version checked). */
+gboolean berth_oci_layout_init (const char *dir, GError **error);
+
+/* A blob being written into a layout: the bytes go to a temporary file in DIR/blobs/sha256/
+ * while their digest and size are computed; commit moves it to its digest's name. Freed
+ * uncommitted, the temporary file is removed: a failed write leaves no blob behind. */
+typedef struct BerthOciBlobWriter BerthOciBlobWriter;
+
+BerthOciBlobWriter *berth_oci_blob_writer_new (const char *dir, GError **error);
+void berth_oci_blob_writer_free (BerthOciBlobWriter *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthOciBlobWriter, berth_oci_blob_writer_free)
+
+gboolean berth_oci_blob_writer_write (BerthOciBlobWriter *self, const void *data, gsize len,
+                                      GError **error);
+/* fsyncs, renames and returns "sha256:<hex>" and the size. */
+gboolean berth_oci_blob_writer_commit (BerthOciBlobWriter *self, char **out_digest,
+                                       gint64 *out_size, GError **error);
+
+/* The same for a blob already in memory (manifests, configs). */
+char *berth_oci_layout_add_blob (const char *dir, GBytes *bytes, GError **error);
+
+/* Names a manifest in index.json (atomically rewritten): an entry with @media_type, @digest,
+ * @size and, when @ref_name is not NULL, the annotation org.opencontainers.image.ref.name;
+ * an earlier entry with the same name is replaced. @os and @architecture (both or neither)
+ * give the entry a platform. */
+gboolean berth_oci_layout_set_ref (const char *dir, const char *media_type, const char *digest,
+                                   gint64 size, const char *ref_name, const char *os,
+                                   const char *architecture, GError **error);
+
 G_END_DECLS

@@ -20,7 +20,7 @@
 #define MT_DOCKER_SCHEMA1        "application/vnd.docker.distribution.manifest.v1+json"
 #define MT_DOCKER_SCHEMA1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-#define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+#define ANNOTATION_REF_NAME BERTH_OCI_ANNOTATION_REF_NAME
 /* containers/image marks the zstd twin of a gzip instance in an index with this. */
 #define ANNOTATION_ZSTD "io.github.containers.compression.zstd"
 /* BuildKit's attestation manifests (docs/attestations/attestation-storage.md). */

@@ -14,6 +14,9 @@
 
 G_BEGIN_DECLS
 
+/* The annotation that names a manifest in an OCI layout's index.json. */
+#define BERTH_OCI_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+
 /* Size caps, checked before parsing. OCI distribution spec: registries SHOULD accept
  * manifests up to 4 MiB, and containers/image refuses bigger ones. Image configs carry the
  * history and labels; 8 MiB is containers/image's iolimits.MaxConfigBodySize too. */
