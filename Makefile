@@ -63,6 +63,7 @@ MODULES :=
 include installer/util/util.mk
 include installer/oci/oci.mk
 include installer/import/import.mk
+include installer/export/export.mk
 include installer/disk/disk.mk
 include installer/deploy/deploy.mk
 include installer/boot/boot.mk
@@ -76,7 +77,7 @@ objs_of = $(patsubst %.c,$(B)/%.o,$(1))
 module_lib = $(if $($(1)_SRCS),$(B)/lib/lib$(1).a)
 
 # Module archives, top of the stack first, as the linker wants them.
-LINK_ORDER := plan boot deploy kargs disk import oci util
+LINK_ORDER := plan boot deploy kargs disk export import oci util
 MODULE_ARCHIVES := $(foreach m,$(LINK_ORDER),$(call module_lib,$(m)))
 MODULE_LIBS := $(foreach m,$(LINK_ORDER),$($(m)_LIBS))
 MODULE_LDLIBS = $(call pkg_libs,$(PKGS_GLIB) $(sort $(filter-out -l%,$(MODULE_LIBS)))) \

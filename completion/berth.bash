@@ -6,7 +6,8 @@
 # The options of one command, "--name" or "--name=" (takes a value), from its --help.
 _berth_options ()
 {
-  "$1" "$2" --help 2>/dev/null \
+  # shellcheck disable=SC2086  # "image encapsulate": a group and its subcommand
+  "$1" $2 --help 2>/dev/null \
     | sed -n 's/^ *\(-[A-Za-z], \)\{0,1\}\(--[A-Za-z0-9-]*\)\(=\)\{0,1\}.*/\2\3/p'
 }
 
@@ -20,7 +21,8 @@ _berth_block_devices ()
 
 _berth_image_transports ()
 {
-  printf '%s\n' docker:// oci: oci-archive: ostree-unverified-registry: ostree-unverified-image:
+  printf '%s\n' docker:// oci: oci-archive: ostree-unverified-registry: ostree-unverified-image: \
+    ostree-remote-registry: ostree-remote-image:
 }
 
 _berth ()
@@ -47,11 +49,24 @@ _berth ()
     case $w in -*) ;; *) cmd=$w; break ;; esac
   done
   if [ -z "$cmd" ]; then
-    mapfile -t COMPREPLY < <(compgen -W "inspect pull install kargs help version --help --version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "inspect pull install kargs image help version --help --version" -- "$cur")
     return 0
   fi
+  if [ "$cmd" = image ]; then
+    # the subcommand, from the group's own help
+    local subs sub=''
+    subs=$("$berth" image --help 2>/dev/null | sed -n '/^Subcommands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
+    for ((i = i + 1; i < ci; i++)); do
+      case ${words[i]} in -*) ;; *) sub=${words[i]}; break ;; esac
+    done
+    if [ -z "$sub" ]; then
+      mapfile -t COMPREPLY < <(compgen -W "$subs" -- "$cur")
+      return 0
+    fi
+    cmd="image $sub"
+  fi
   if [ "$cmd" = help ]; then
-    mapfile -t COMPREPLY < <(compgen -W "inspect pull install kargs version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "inspect pull install kargs image version" -- "$cur")
     return 0
   fi
 
@@ -63,10 +78,11 @@ _berth ()
     *" $prev "*)
       case $prev in
         --repo | --cert-dir | --sysroot) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
-        --authfile | --root-ssh-authorized-keys) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+        --authfile | --root-ssh-authorized-keys | --ostree-remote-config) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
         --disk) mapfile -t COMPREPLY < <(compgen -W "$(_berth_block_devices)" -- "$cur"; compgen -f -- "$cur") ;;
         --filesystem) mapfile -t COMPREPLY < <(compgen -W "xfs ext4 btrfs" -- "$cur") ;;
         --bootloader) mapfile -t COMPREPLY < <(compgen -W "auto systemd-boot none" -- "$cur") ;;
+        --compression) mapfile -t COMPREPLY < <(compgen -W "gzip zstd none" -- "$cur") ;;
         --tls-verify) mapfile -t COMPREPLY < <(compgen -W "true false" -- "$cur") ;;
         --arch) mapfile -t COMPREPLY < <(compgen -W "amd64 arm64 x86_64 aarch64" -- "$cur") ;;
         --target-imgref) mapfile -t COMPREPLY < <(compgen -W "$(_berth_image_transports)" -- "$cur") ;;

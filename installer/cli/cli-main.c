@@ -16,7 +16,9 @@ static const BerthCommand commands[] = {
     berth_cmd_install },
   { "kargs", "--sysroot DIR | --disk PATH",
     "Print or change an installed system's kernel arguments", berth_cmd_kargs },
-  { "help", "[COMMAND]", "Show help for berth or for one command", cmd_help },
+  { "image", "SUBCOMMAND", "Make and move images: copy, encapsulate (an ostree commit as one)",
+    berth_cmd_image },
+  { "help", "[COMMAND [SUBCOMMAND]]", "Show help for berth or for one command", cmd_help },
   { "version", "", "Show berth's version and the libraries it was built with", cmd_version },
 };
 
@@ -91,8 +93,9 @@ berth_cli_fail (const BerthCommand *cmd, const GError *error)
                                                                      : BERTH_EXIT_FAILURE;
 }
 
+/* `berth help COMMAND`, and `berth help GROUP SUBCOMMAND` (@sub, else NULL). */
 static int
-show_command_help (const char *name)
+show_command_help (const char *name, const char *sub)
 {
   const BerthCommand *target = find_command (name);
   if (target == NULL)
@@ -101,9 +104,14 @@ show_command_help (const char *name)
                   name);
       return BERTH_EXIT_USAGE;
     }
-  /* Each command renders its own --help from its option table. */
-  char *argv[] = { (char *)target->name, (char *)"--help", NULL };
-  return target->run (target, 2, argv);
+  if (sub != NULL && target->run != berth_cmd_image)
+    {
+      g_printerr ("berth help: %s has no subcommands\n", name);
+      return BERTH_EXIT_USAGE;
+    }
+  /* Each command renders its own --help from its option table; a group passes it on. */
+  char *argv[] = { (char *)target->name, (char *)(sub ? sub : "--help"), (char *)"--help", NULL };
+  return target->run (target, sub ? 3 : 2, argv);
 }
 
 static int
@@ -112,13 +120,13 @@ cmd_help (const BerthCommand *cmd, int argc, char **argv)
   int exit_status;
   if (!berth_cli_parse (cmd, NULL, &argc, &argv, &exit_status))
     return exit_status;
-  if (argc > 2)
+  if (argc > 3)
     {
-      g_printerr ("berth help: takes at most one COMMAND\n");
+      g_printerr ("berth help: takes at most one COMMAND (and a group's SUBCOMMAND)\n");
       return BERTH_EXIT_USAGE;
     }
-  if (argc == 2)
-    return show_command_help (argv[1]);
+  if (argc >= 2)
+    return show_command_help (argv[1], argc == 3 ? argv[2] : NULL);
   print_main_help (stdout);
   return BERTH_EXIT_OK;
 }

@@ -50,12 +50,24 @@ int berth_cli_usage (const BerthCommand *cmd, const char *message);
  * --tls-verify, --arch), and their values once parsed (cli-image.c). */
 extern GOptionEntry berth_cli_image_entries[];
 gboolean berth_cli_image_options (BerthSourceOptions *out, GError **error);
+/* The registry part of those from other option values (a copy's --dest-* options):
+ * @option_prefix ("dest-") is how their names start, for messages. */
+gboolean berth_cli_registry_options (BerthSourceOptions *out, const char *tls_verify,
+                                     const char *creds, const char *cert_dir,
+                                     const char *authfile, const char *option_prefix,
+                                     GError **error);
+/* An IMAGE argument, reading registries.conf only for a short name. */
+BerthImageRef *berth_cli_parse_image (const char *input, GError **error);
 
 /* The commands, one per file. */
 int berth_cmd_inspect (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_install (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_kargs (const BerthCommand *cmd, int argc, char **argv);
+/* berth image SUBCOMMAND (cli-image-group.c) and its subcommands. */
+int berth_cmd_image (const BerthCommand *cmd, int argc, char **argv);
+int berth_cmd_image_copy (const BerthCommand *cmd, int argc, char **argv);
+int berth_cmd_image_encapsulate (const BerthCommand *cmd, int argc, char **argv);
 
 /* From now on SIGINT, SIGTERM and SIGHUP cancel @cancellable (once; later ones are reported
  * and ignored, so a rollback runs to its end) and say they are stopping @what ("the install").

@@ -4,8 +4,8 @@
 
 #include <string.h>
 
-#define REPO_PREFIX    "sysroot/ostree/repo"
-#define OBJECTS_PREFIX REPO_PREFIX "/objects/"
+#define REPO_PREFIX    BERTH_OSTREE_LAYER_REPO
+#define OBJECTS_PREFIX BERTH_OSTREE_LAYER_OBJECTS
 #define XATTRS_PREFIX  REPO_PREFIX "/xattrs/"
 
 static const char *const entry_class_names[] = {

@@ -233,6 +233,56 @@ gboolean berth_import_image (OstreeRepo *repo, const BerthImportImage *image,
                              const BerthImportOptions *options, BerthImportResult **out_result,
                              GCancellable *cancellable, GError **error);
 
+/* ---- ostree remotes (ostree-remote-* references) ------------------------------------------ */
+
+/* Where a host keeps its ostree remotes (ostree's SYSCONF_REMOTES). */
+#define BERTH_OSTREE_REMOTES_D "/etc/ostree/remotes.d"
+
+/* An ostree remote as an install takes it from an ostree remote file (ostree's keyfile
+ * format, as /etc/ostree/remotes.d/NAME.conf has it): the options of its `[remote "NAME"]`
+ * group, and the OpenPGP keys its gpgkeypath names, read (and checked) when it is loaded, so
+ * the keys the commit is verified with later are the ones the plan showed. Never a key from
+ * the image being verified. */
+typedef struct
+{
+  char *name;
+  char *config_path;  /* the file it came from */
+  gboolean from_host; /* the host's remotes.d file, not one the caller named */
+  char *url;          /* its url=; may be NULL (ostree-ext's remotes need none) */
+  /* a{sv}: the group's other keys as strings (contenturl, tls-ca-path, ...) and
+   * gpg-verify=true; no gpgkeypath, since the keys are imported instead */
+  GVariant *options;
+  GStrv key_paths; /* the files read, in gpgkeypath's order (a directory: its files, sorted) */
+  GPtrArray *keys; /* GBytes: each file's contents */
+  guint n_keys;    /* OpenPGP keys found in them */
+} BerthOstreeRemote;
+
+void berth_ostree_remote_free (BerthOstreeRemote *remote);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthOstreeRemote, berth_ostree_remote_free)
+
+/* `remote "NAME"`, the remote's group in a remote file or a repository's config. */
+char *berth_ostree_remote_group (const char *name);
+
+/* Loads remote @name from @config_path, or when NULL from @remotes_d/NAME.conf (@remotes_d
+ * NULL: BERTH_OSTREE_REMOTES_D). Every way for the remote to be unusable fails here with
+ * BERTH_ERROR_INVALID_ARGUMENT naming the remote, the file and what fixes it: no file, no
+ * `[remote "NAME"]` section, gpg-verify=false, no gpgkeypath, a gpgkeypath entry that cannot
+ * be read, a key file without an OpenPGP key (imported into a scratch repository to tell). */
+BerthOstreeRemote *berth_ostree_remote_load (const char *name, const char *config_path,
+                                             const char *remotes_d, GCancellable *cancellable,
+                                             GError **error);
+
+/* @remote's options with @key set to @value (floating is fine): a new a{sv}. */
+GVariant *berth_ostree_remote_options_with (const BerthOstreeRemote *remote, const char *key,
+                                            GVariant *value);
+
+/* Adds @remote to @repo (ostree_repo_remote_change: the repository's config, for a repository
+ * that is not a booted system's) and imports its keys into @repo's NAME.trustedkeys.gpg, so
+ * berth_pull_image() of an ostree-remote-* reference naming it verifies with them. Fails when
+ * @repo has the remote already. */
+gboolean berth_ostree_remote_add (OstreeRepo *repo, const BerthOstreeRemote *remote,
+                                  GCancellable *cancellable, GError **error);
+
 /* ---- reading the result ------------------------------------------------------------------ */
 
 /* The contents of the regular file @path in @commit, read as the deployed system will see it:
@@ -293,6 +343,10 @@ typedef struct
   OstreeObjectType object_type; /* for OBJECT */
   char checksum[65];            /* for OBJECT and XATTRS: 64 lower-case hex digits, else "" */
 } BerthOstreePath;
+
+/* Where an ostree layer keeps its repo, and the repo's objects. */
+#define BERTH_OSTREE_LAYER_REPO    "sysroot/ostree/repo"
+#define BERTH_OSTREE_LAYER_OBJECTS BERTH_OSTREE_LAYER_REPO "/objects/"
 
 /* Classifies a normalised entry path (berth_import_path_normalize: a v0 `./` prefix is gone by
  * then). Below sysroot/ostree/repo/objects/, exactly `XX/` + 62 lower-case hex digits +

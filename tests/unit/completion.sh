@@ -49,7 +49,10 @@ expect_not ()
   case " $got " in *" $2 "*) fail "completing '$1': '$2' should not be offered: $got" ;; esac
 }
 
-expect "" inspect pull install kargs help version
+expect "" inspect pull install kargs image help version
+expect "image " encapsulate
+expect "image encapsulate --" --repo --max-layers --label --compression --json --creds
+expect "image encapsulate --compression " gzip zstd none
 expect "ins" install
 expect "help " install kargs
 expect "install --via" --via-loopback
@@ -69,6 +72,8 @@ expect "inspect oci:$tmp/layouts/o" "$tmp/layouts/one"
 : >"$tmp/disk.raw"
 expect "install oci:x --via-loopback $tmp/di" "$tmp/disk.raw"
 expect "install --via-loopback oci:x $tmp/di" "$tmp/disk.raw"
+expect "install --ostree-remote-config $tmp/di" "$tmp/disk.raw"
+expect "install ostree-remote-" ostree-remote-registry: ostree-remote-image:
 expect "install --to-filesystem oci:x $tmp/lay" "$tmp/layouts"
 expect "pull --repo $tmp/lay" "$tmp/layouts"
 # a value taking option's argument is not counted as a positional

@@ -11,10 +11,10 @@ man=$BERTH_BUILD/man
 tmp=
 mktemp_dir tmp
 
-# help_options CMD: the long options of CMD's --help, one a line, without --help itself
+# help_options CMD [SUBCOMMAND]: the long options of its --help, one a line, without --help
 help_options ()
 {
-  "$BERTH" "$1" --help | sed -n 's/^ *\(-[A-Za-z], \)\{0,1\}--\([A-Za-z0-9-]*\).*/--\2/p' \
+  "$BERTH" "$@" --help | sed -n 's/^ *\(-[A-Za-z], \)\{0,1\}--\([A-Za-z0-9-]*\).*/--\2/p' \
     | grep -vx -- --help | sort -u
 }
 # man_options PAGE: the long options the page documents (.TP items of its OPTIONS section)
@@ -27,17 +27,28 @@ man_options ()
 
 commands=$("$BERTH" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' | grep -vx -e help -e version)
 [ -n "$commands" ] || fail "no commands in berth --help"
-for cmd in $commands; do
+# a command group (berth image) has a page per subcommand: berth-image-encapsulate(8)
+subcommands=
+for group in $commands; do
+  "$BERTH" "$group" --help | grep -q '^Subcommands:' || continue
+  for sub in $("$BERTH" "$group" --help | sed -n '/^Subcommands:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
+    subcommands+=" $group-$sub"
+  done
+  commands=$(grep -vx "$group" <<<"$commands")
+done
+[ -n "$subcommands" ] || fail "no command group found (berth image)"
+for cmd in $commands $subcommands; do
   page=$man/berth-$cmd.8
-  [ -f "$page" ] || fail "berth $cmd has no man page ($page)"
-  help_options "$cmd" >"$tmp/help"
+  [ -f "$page" ] || fail "berth ${cmd/-/ } has no man page ($page)"
+  # shellcheck disable=SC2086  # "image-encapsulate" is two words: berth image encapsulate
+  help_options ${cmd/-/ } >"$tmp/help"
   man_options "$page" >"$tmp/man"
   [ -s "$tmp/help" ] || fail "no options parsed from berth $cmd --help"
   missing=$(comm -23 "$tmp/help" "$tmp/man" | tr '\n' ' ')
   extra=$(comm -13 "$tmp/help" "$tmp/man" | tr '\n' ' ')
   [ -z "$missing" ] || fail "berth-$cmd.8 does not document: $missing"
   [ -z "$extra" ] || fail "berth-$cmd.8 documents options berth $cmd does not have: $extra"
-  grep -q "^\.BR berth\\\\-$cmd (8)" "$man/berth.8" || fail "berth.8 does not refer to berth-$cmd(8)"
+  grep -qF ".BR berth\\-${cmd//-/\\-} (8)" "$man/berth.8" || fail "berth.8 does not refer to berth-$cmd(8)"
   log "berth $cmd: $(wc -l <"$tmp/help") options, all documented"
 done
 for page in "$man"/*.8; do
