@@ -1181,16 +1181,27 @@ berth_image_config_get_ostree_final_layer (const BerthImageConfig *config,
   if (diffid == NULL)
     return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
                         "The image has no ostree.final-diffid label, so no ostree commit");
+  /* As ostree-ext: the layer it names must be one, or the split is ambiguous. */
+  gint found = -1;
   for (guint i = 0; config->diff_ids[i] != NULL; i++)
     if (g_str_equal (config->diff_ids[i], diffid))
       {
-        if (i >= manifest->layers->len)
-          return berth_throw (error, BERTH_ERROR_FAILED,
-                              "ostree.final-diffid is layer %u, but the manifest has only %u",
-                              i + 1, manifest->layers->len);
-        *out_index = i;
-        return TRUE;
+        if (found >= 0)
+          return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
+                              "ostree.final-diffid names layers %d and %u (the same diff_id); "
+                              "the image's ostree layers are ambiguous",
+                              found + 1, i + 1);
+        found = (gint)i;
       }
+  if (found >= 0)
+    {
+      if ((guint)found >= manifest->layers->len)
+        return berth_throw (error, BERTH_ERROR_FAILED,
+                            "ostree.final-diffid is layer %d, but the manifest has only %u",
+                            found + 1, manifest->layers->len);
+      *out_index = (guint)found;
+      return TRUE;
+    }
   g_autofree char *quoted = berth_oci_quote (diffid, -1, QUOTE_MAX);
   return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
                       "ostree.final-diffid %s is none of the image's rootfs.diff_ids", quoted);

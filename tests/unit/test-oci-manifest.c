@@ -839,6 +839,71 @@ test_fcos_chunked (void)
   g_assert_true (g_str_has_suffix (removed->pdata[3], "ece2"));
 }
 
+/* A config for @n layers (synthetic diff_ids, layer i's is sha256 of "i"), the last ostree
+ * layer at @final (-1: no label), with @dup_at's diff_id made equal to @final's. */
+static BerthImageConfig *
+fcos_config (guint n, gint final, gint dup_at)
+{
+  g_autoptr (GString) json = g_string_new ("{\"architecture\":\"amd64\",\"os\":\"linux\","
+                                           "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[");
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", (gint)i == dup_at ? (guint) final : i);
+      g_ptr_array_add (
+        ids,
+        g_strconcat ("sha256:", g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1), NULL));
+      g_string_append_printf (json, "%s\"%s\"", i ? "," : "", (char *)ids->pdata[i]);
+    }
+  g_string_append (json, "]},\"config\":{\"Labels\":{\"containers.bootc\":\"1\"");
+  if (final >= 0)
+    g_string_append_printf (json, ",\"ostree.final-diffid\":\"%s\"", (char *)ids->pdata[final]);
+  g_string_append (json, "}}}");
+  g_autoptr (GError) error = NULL;
+  BerthImageConfig *config = berth_image_config_parse (json->str, json->len, &error);
+  g_assert_no_error (error);
+  return config;
+}
+
+/* The real FCOS manifest classifies as ostree-ext's parse_manifest_layout does: all 51 layers
+ * are ostree layers (layer 0 the commit, 1..50 chunks) when final-diffid names the last; with
+ * it at 47, layers 48..50 are derived; without the label there is no ostree commit; a
+ * final-diffid that two layers share is ambiguous. */
+static void
+test_fcos_classify (void)
+{
+  g_autoptr (BerthManifest) m = manifest_fixture ("ostree-ext/fcos-chunked-manifest1.json");
+  g_autoptr (GError) error = NULL;
+  guint index = 0;
+
+  g_autoptr (BerthImageConfig) all = fcos_config (51, 50, -1);
+  g_assert_true (berth_image_config_has_ostree_commit (all));
+  g_assert_true (berth_image_config_get_ostree_final_layer (all, m, &index, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (index, ==, 50);
+
+  g_autoptr (BerthImageConfig) derived = fcos_config (51, 47, -1);
+  g_assert_true (berth_image_config_get_ostree_final_layer (derived, m, &index, &error));
+  g_assert_cmpuint (index, ==, 47);
+
+  g_autoptr (BerthImageConfig) plain = fcos_config (51, -1, -1);
+  g_assert_false (berth_image_config_has_ostree_commit (plain));
+  g_assert_false (berth_image_config_get_ostree_final_layer (plain, m, &index, &error));
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
+  g_clear_error (&error);
+
+  g_autoptr (BerthImageConfig) twice = fcos_config (51, 20, 30);
+  g_assert_false (berth_image_config_get_ostree_final_layer (twice, m, &index, &error));
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
+  g_assert_nonnull (strstr (error->message, "layers 21 and 31"));
+  g_clear_error (&error);
+
+  /* more diff_ids than layers: the label names a layer the manifest lacks */
+  g_autoptr (BerthImageConfig) longer = fcos_config (53, 52, -1);
+  g_assert_false (berth_image_config_get_ostree_final_layer (longer, m, &index, &error));
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_FAILED);
+}
+
 static const BerthDescriptor *
 select_entry (const BerthIndex *index, const char *arch, const char *variant, gboolean zstd,
               GError **error)
@@ -1289,6 +1354,7 @@ main (int argc, char **argv)
   g_test_add_func ("/oci/manifest/schema-case-reasons", test_schema_case_reasons);
   g_test_add_func ("/oci/manifest/values", test_manifest_values);
   g_test_add_func ("/oci/manifest/fcos-chunked", test_fcos_chunked);
+  g_test_add_func ("/oci/manifest/fcos-classify", test_fcos_classify);
   g_test_add_func ("/oci/manifest/caps", test_caps);
   g_test_add_func ("/oci/index/select", test_index_select);
   g_test_add_func ("/oci/index/ref-names", test_index_ref_names);
