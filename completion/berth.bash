@@ -77,13 +77,13 @@ _berth ()
   case " $arg_opts " in
     *" $prev "*)
       case $prev in
-        --repo | --cert-dir | --sysroot) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
-        --authfile | --root-ssh-authorized-keys | --ostree-remote-config) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+        --repo | --cert-dir | --dest-cert-dir | --sysroot) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
+        --authfile | --dest-authfile | --root-ssh-authorized-keys | --ostree-remote-config) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
         --disk) mapfile -t COMPREPLY < <(compgen -W "$(_berth_block_devices)" -- "$cur"; compgen -f -- "$cur") ;;
         --filesystem) mapfile -t COMPREPLY < <(compgen -W "xfs ext4 btrfs" -- "$cur") ;;
         --bootloader) mapfile -t COMPREPLY < <(compgen -W "auto systemd-boot none" -- "$cur") ;;
         --compression) mapfile -t COMPREPLY < <(compgen -W "gzip zstd none" -- "$cur") ;;
-        --tls-verify) mapfile -t COMPREPLY < <(compgen -W "true false" -- "$cur") ;;
+        --tls-verify | --dest-tls-verify) mapfile -t COMPREPLY < <(compgen -W "true false" -- "$cur") ;;
         --arch) mapfile -t COMPREPLY < <(compgen -W "amd64 arm64 x86_64 aarch64" -- "$cur") ;;
         --target-imgref) mapfile -t COMPREPLY < <(compgen -W "$(_berth_image_transports)" -- "$cur") ;;
       esac
@@ -112,7 +112,7 @@ _berth ()
   done
 
   case "$cmd:$n_pos" in
-    inspect:0 | pull:0 | install:0)
+    inspect:0 | pull:0 | install:0 | 'image copy:0' | 'image copy:1')
       case $cur in
         oci:* | oci-archive:*)
           local t=${cur%%:*}:

@@ -37,31 +37,37 @@ GOptionEntry berth_cli_image_entries[]
       { NULL } };
 
 gboolean
-berth_cli_image_options (BerthSourceOptions *out, GError **error)
+berth_cli_registry_options (BerthSourceOptions *out, const char *tls_verify, const char *creds,
+                            const char *cert_dir, const char *authfile, const char *option_prefix,
+                            GError **error)
 {
   memset (out, 0, sizeof *out);
   out->registry.tls_verify = TRUE;
-  if (opt_tls_verify != NULL)
+  if (tls_verify != NULL)
     {
-      if (g_ascii_strcasecmp (opt_tls_verify, "true") == 0)
+      if (g_ascii_strcasecmp (tls_verify, "true") == 0)
         out->registry.tls_verify = TRUE;
-      else if (g_ascii_strcasecmp (opt_tls_verify, "false") == 0)
+      else if (g_ascii_strcasecmp (tls_verify, "false") == 0)
         out->registry.tls_verify = FALSE;
       else
         return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
-                            "--tls-verify takes true or false, not '%s'", opt_tls_verify);
+                            "--%stls-verify takes true or false, not '%s'", option_prefix,
+                            tls_verify);
     }
-  if (opt_creds != NULL)
+  if (creds != NULL)
     {
       /* validate now, with an error that never repeats the password */
-      g_autoptr (BerthCredentials) c = berth_credentials_parse (opt_creds, error);
+      g_autoptr (BerthCredentials) c = berth_credentials_parse (creds, error);
       if (c == NULL)
-        return FALSE;
+        {
+          if (*option_prefix != '\0')
+            g_prefix_error (error, "--%screds: ", option_prefix);
+          return FALSE;
+        }
     }
-  out->registry.cert_dir = opt_cert_dir;
-  out->creds = opt_creds;
-  out->authfile = opt_authfile;
-  out->architecture = opt_arch;
+  out->registry.cert_dir = cert_dir;
+  out->creds = creds;
+  out->authfile = authfile;
   /* Tests shorten the retry delays; never needed otherwise. */
   const char *base_ms = g_getenv ("BERTH_RETRY_BASE_MS");
   if (base_ms != NULL)
@@ -69,9 +75,19 @@ berth_cli_image_options (BerthSourceOptions *out, GError **error)
   return TRUE;
 }
 
+gboolean
+berth_cli_image_options (BerthSourceOptions *out, GError **error)
+{
+  if (!berth_cli_registry_options (out, opt_tls_verify, opt_creds, opt_cert_dir, opt_authfile, "",
+                                   error))
+    return FALSE;
+  out->architecture = opt_arch;
+  return TRUE;
+}
+
 /* Parses IMAGE, reading registries.conf only for a short name. */
-static BerthImageRef *
-parse_image (const char *input, GError **error)
+BerthImageRef *
+berth_cli_parse_image (const char *input, GError **error)
 {
   g_auto (GStrv) search = NULL;
   if (berth_image_ref_is_short_name (input))
@@ -90,7 +106,7 @@ open_source (const char *input, GCancellable *cancellable, GError **error)
   BerthSourceOptions options;
   if (!berth_cli_image_options (&options, error))
     return NULL;
-  g_autoptr (BerthImageRef) ref = parse_image (input, error);
+  g_autoptr (BerthImageRef) ref = berth_cli_parse_image (input, error);
   if (ref == NULL)
     return NULL;
   return berth_image_source_open (ref, &options, cancellable, error);
@@ -239,7 +255,7 @@ berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv)
   if (opt_target_imgref != NULL)
     {
       /* The ref is named after the canonical form, as bootc will look it up. */
-      g_autoptr (BerthImageRef) tref = parse_image (opt_target_imgref, &error);
+      g_autoptr (BerthImageRef) tref = berth_cli_parse_image (opt_target_imgref, &error);
       if (tref == NULL)
         return berth_cli_fail (cmd, error);
       target = berth_image_ref_to_string (tref);

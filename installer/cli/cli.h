@@ -53,9 +53,8 @@ gboolean berth_cli_image_options (BerthSourceOptions *out, GError **error);
 /* The registry part of those from other option values (a copy's --dest-* options):
  * @option_prefix ("dest-") is how their names start, for messages. */
 gboolean berth_cli_registry_options (BerthSourceOptions *out, const char *tls_verify,
-                                     const char *creds, const char *cert_dir,
-                                     const char *authfile, const char *option_prefix,
-                                     GError **error);
+                                     const char *creds, const char *cert_dir, const char *authfile,
+                                     const char *option_prefix, GError **error);
 /* An IMAGE argument, reading registries.conf only for a short name. */
 BerthImageRef *berth_cli_parse_image (const char *input, GError **error);
 

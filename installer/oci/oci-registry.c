@@ -1,6 +1,7 @@
 /* The OCI distribution client (see oci-registry.h). */
 #include "oci-registry.h"
 #include "oci-auth.h"
+#include "oci-private.h"
 
 #include <string.h>
 
@@ -33,6 +34,9 @@ const char *const berth_registry_manifest_accept
 #define STREAM_BUFFER_MAX (4 * 1024 * 1024)
 /* An error answer's body is read this far for its error codes; the rest is dropped. */
 #define ERROR_BODY_MAX (16 * 1024)
+/* An upload's Location is a URL with the registry's upload state in its query; a longer one is
+ * not a registry's. */
+#define LOCATION_MAX (16 * 1024)
 
 typedef struct
 {
@@ -61,6 +65,8 @@ struct BerthRegistry
   char *client_key;
   char *basic_creds;       /* "user:password", never logged */
   char *creds_description; /* "user 'bob' from --creds", for messages; may be NULL */
+  char *creds_option;      /* how the caller spells --creds and --authfile, for hints */
+  char *authfile_option;
   guint max_attempts;
   guint retry_base_ms;
 
@@ -169,6 +175,9 @@ berth_registry_new (const char *host, const BerthRegistryOptions *options, GErro
   else if (options->authfile_creds != NULL)
     self->basic_creds = g_strdup (options->authfile_creds);
   self->creds_description = g_strdup (options->creds_description);
+  self->creds_option = g_strdup (options->creds_option ? options->creds_option : "--creds");
+  self->authfile_option
+    = g_strdup (options->authfile_option ? options->authfile_option : "--authfile");
 
   if (options->cert_dir != NULL)
     {
@@ -198,6 +207,8 @@ berth_registry_free (BerthRegistry *self)
     explicit_bzero (self->basic_creds, strlen (self->basic_creds));
   g_free (self->basic_creds);
   g_free (self->creds_description);
+  g_free (self->creds_option);
+  g_free (self->authfile_option);
   g_free (self->host);
   g_free (self->scheme);
   g_clear_pointer (&self->challenge, berth_auth_challenge_free);
@@ -228,6 +239,19 @@ count (BerthRegistry *self, guint *counter)
 /* Where a response body goes. */
 typedef gboolean (*SinkFunc) (const char *data, gsize len, gpointer user_data, GError **error);
 
+/* A request body (PUT), opened afresh for each attempt and sent with its Content-Length. */
+typedef struct
+{
+  BerthRegistryBodyFunc open;
+  gpointer open_data;
+  gint64 size;
+  const char *content_type;
+  /* this attempt */
+  GInputStream *stream;
+  gint64 sent;
+  GError *error; /* set when the body could not be read; the transfer is then aborted */
+} Body;
+
 typedef struct
 {
   BerthRegistry *registry;
@@ -237,8 +261,13 @@ typedef struct
   char *content_type;
   char *docker_digest;
   char *content_range;
+  char *location;
   long retry_after;
   gboolean body_started; /* the final response's first body byte was seen */
+  /* the request's body, or NULL */
+  Body *body;
+  /* the URL's query is left out of messages (an upload's carries the registry's state) */
+  gboolean hide_query;
   /* resumption: bytes the sink accepted over all attempts, and this attempt's Range start */
   gboolean resumable;
   gint64 received;
@@ -263,6 +292,7 @@ exchange_reset_headers (Exchange *x)
   g_clear_pointer (&x->content_type, g_free);
   g_clear_pointer (&x->docker_digest, g_free);
   g_clear_pointer (&x->content_range, g_free);
+  g_clear_pointer (&x->location, g_free);
   x->retry_after = 0;
   x->body_started = FALSE;
   x->skip = 0;
@@ -318,6 +348,8 @@ on_header (char *buffer, size_t size, size_t nitems, void *user_data)
     berth_set_str (&x->docker_digest, value);
   else if (g_ascii_strcasecmp (line, "Content-Range") == 0)
     berth_set_str (&x->content_range, value);
+  else if (g_ascii_strcasecmp (line, "Location") == 0 && strlen (value) <= LOCATION_MAX)
+    berth_set_str (&x->location, value);
   else if (g_ascii_strcasecmp (line, "Retry-After") == 0)
     {
       guint64 secs;
@@ -401,6 +433,90 @@ on_progress (void *user_data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t u
   return g_cancellable_is_cancelled (x->cancellable) ? 1 : 0;
 }
 
+/* ---- request bodies ---------------------------------------------------------------------- */
+
+/* The body must end exactly at its announced size. Reading on to its end is also what makes a
+ * verifying stream check its digest; it happens before the last bytes are handed to curl, so
+ * a blob that is not what its digest says never reaches the registry whole. */
+static gboolean
+body_check_end (Body *b, GCancellable *cancellable, GError **error)
+{
+  char extra;
+  gssize n = g_input_stream_read (b->stream, &extra, 1, cancellable, error);
+  if (n < 0)
+    return FALSE;
+  if (n > 0)
+    return berth_throw (error, BERTH_ERROR_TOO_LARGE,
+                        "the body is longer than the %" G_GINT64_FORMAT " bytes announced",
+                        b->size);
+  return TRUE;
+}
+
+/* Opens the body for an attempt, from its first byte. */
+static gboolean
+body_start (Body *b, GCancellable *cancellable, GError **error)
+{
+  g_clear_object (&b->stream);
+  g_clear_error (&b->error);
+  b->sent = 0;
+  b->stream = b->open (b->open_data, cancellable, error);
+  if (b->stream == NULL)
+    return FALSE;
+  /* curl reads nothing of an empty body: its end is checked now. */
+  if (b->size == 0)
+    return body_check_end (b, cancellable, error);
+  return TRUE;
+}
+
+static void
+body_clear (Body *b)
+{
+  g_clear_object (&b->stream);
+  g_clear_error (&b->error);
+}
+
+static GInputStream *
+open_bytes (gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  return g_memory_input_stream_new_from_bytes (user_data);
+}
+
+/* A URL for a message: an upload's query (the registry's state, long and opaque) left out. */
+static char *
+url_for_message (const Exchange *x, const char *url)
+{
+  const char *q = x->hide_query ? strchr (url, '?') : NULL;
+  return q ? g_strndup (url, q - url) : g_strdup (url);
+}
+
+/* The body of a PUT, in the pieces curl asks for. */
+static size_t
+on_read (char *buffer, size_t size, size_t nitems, void *user_data)
+{
+  Exchange *x = user_data;
+  Body *b = x->body;
+  gsize want = (gsize)MIN ((gint64)(size * nitems), b->size - b->sent);
+  if (want == 0)
+    return 0;
+  gsize got = 0;
+  if (!g_input_stream_read_all (b->stream, buffer, want, &got, x->cancellable, &b->error))
+    return CURL_READFUNC_ABORT;
+  if (got < want)
+    {
+      berth_throw (&b->error, BERTH_ERROR_FAILED,
+                   "the body ended after %" G_GINT64_FORMAT " of its %" G_GINT64_FORMAT " bytes",
+                   b->sent + (gint64)got, b->size);
+      return CURL_READFUNC_ABORT;
+    }
+  b->sent += (gint64)got;
+  if (b->sent == b->size && !body_check_end (b, x->cancellable, &b->error))
+    return CURL_READFUNC_ABORT;
+  g_mutex_lock (&x->registry->lock);
+  x->registry->stats.bytes_sent += got;
+  g_mutex_unlock (&x->registry->lock);
+  return got;
+}
+
 static void
 apply_tls (BerthRegistry *self, CURL *curl)
 {
@@ -418,8 +534,6 @@ apply_tls (BerthRegistry *self, CURL *curl)
     }
 }
 
-/* Sends one request. Returns FALSE only for transport failures (connection, TLS, cut
- * transfer, sink refusal); an HTTP error status is returned in x->status with TRUE. */
 /* A handle from the idle pool (options reset, connections kept), or a new one. */
 static CURL *
 take_handle (BerthRegistry *self)
@@ -457,6 +571,9 @@ handle_guard_clear (HandleGuard *g)
     return_handle (g->registry, g->curl);
 }
 
+/* Sends one request. Returns FALSE only for transport failures (connection, TLS, cut
+ * transfer, sink refusal, a body that could not be read); an HTTP error status is returned in
+ * x->status with TRUE. x->body, when set, is sent as a PUT. */
 static gboolean
 perform (BerthRegistry *self, const char *method, const char *url, const char *authorization,
          Exchange *x, GError **error)
@@ -486,6 +603,30 @@ perform (BerthRegistry *self, const char *method, const char *url, const char *a
       curl_easy_setopt (curl, CURLOPT_RANGE, range);
     }
 
+  gboolean is_read = g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
+  g_autofree char *content_type = NULL;
+  if (x->body != NULL)
+    {
+      g_return_val_if_fail (g_str_equal (method, "PUT"), FALSE);
+      if (!body_start (x->body, x->cancellable, error))
+        return FALSE;
+      curl_easy_setopt (curl, CURLOPT_UPLOAD, 1L); /* a PUT of the read callback's bytes */
+      curl_easy_setopt (curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->body->size);
+      curl_easy_setopt (curl, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt (curl, CURLOPT_READDATA, x);
+      content_type = g_strdup_printf ("Content-Type: %s", x->body->content_type);
+      headers = curl_slist_append (headers, content_type);
+    }
+  else if (g_str_equal (method, "POST"))
+    {
+      /* An empty POST (an upload session), without curl's form Content-Type. */
+      curl_easy_setopt (curl, CURLOPT_POSTFIELDS, "");
+      curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, 0L);
+      headers = curl_slist_append (headers, "Content-Type:");
+    }
+  else if (!is_read)
+    curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
+
   curl_easy_setopt (curl, CURLOPT_URL, url);
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
@@ -493,8 +634,9 @@ perform (BerthRegistry *self, const char *method, const char *url, const char *a
   if (g_str_equal (method, "HEAD"))
     curl_easy_setopt (curl, CURLOPT_NOBODY, 1L);
   /* Registries redirect blob downloads to storage. curl (>= 7.58) does not send our
-   * Authorization header to another host or port on a redirect. */
-  curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 1L);
+   * Authorization header to another host or port on a redirect. Writes are not redirected:
+   * an upload's Location (201, 202) is for us to read, and a body is not sent twice. */
+  curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, is_read ? 1L : 0L);
   curl_easy_setopt (curl, CURLOPT_MAXREDIRS, 10L);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -514,14 +656,22 @@ perform (BerthRegistry *self, const char *method, const char *url, const char *a
   count (self, &self->stats.requests);
   exchange_reset_headers (x);
   CURLcode rc = curl_easy_perform (curl);
+  if (x->body != NULL)
+    g_clear_object (&x->body->stream); /* closes it: a blob stream's transfer ends now */
   if (x->sink_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&x->sink_error));
       return FALSE;
     }
+  if (x->body != NULL && x->body->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&x->body->error));
+      return FALSE;
+    }
   if (rc != CURLE_OK)
     {
-      g_autofree char *what = g_strdup_printf ("%s %s", method, url);
+      g_autofree char *shown = url_for_message (x, url);
+      g_autofree char *what = g_strdup_printf ("%s %s", method, shown);
       return berth_throw_curl (error, rc, errbuf, what);
     }
   curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &x->status);
@@ -578,10 +728,11 @@ throw_answer (BerthRegistry *self, Exchange *x, const char *what, const char *re
   long status = x->status;
   if (status == 401 || status == 403 || code_is (x, "UNAUTHORIZED") || code_is (x, "DENIED"))
     return berth_throw (error, BERTH_ERROR_AUTH,
-                        "Registry %s refused access%s%s (HTTP %ld%s) with %s; check --creds or "
-                        "the auth file (--authfile, REGISTRY_AUTH_FILE)",
+                        "Registry %s refused access%s%s (HTTP %ld%s) with %s; check %s or the "
+                        "auth file (%s, REGISTRY_AUTH_FILE)",
                         self->host, repository ? " to " : "", repository ? repository : "", status,
-                        registry_said, creds_used (self));
+                        registry_said, creds_used (self), self->creds_option,
+                        self->authfile_option);
   if (code_is (x, "NAME_UNKNOWN"))
     return berth_throw (error, BERTH_ERROR_NOT_FOUND,
                         "Registry %s has no repository %s (HTTP %ld%s); check the image name",
@@ -699,9 +850,9 @@ authorization_for (BerthRegistry *self, const char *scope, gboolean force_renew,
     {
       if (self->basic_creds == NULL)
         return berth_throw (error, BERTH_ERROR_AUTH,
-                            "Registry %s requires credentials; give --creds USER:PASSWORD or an "
-                            "auth file (--authfile, REGISTRY_AUTH_FILE)",
-                            self->host);
+                            "Registry %s requires credentials; give %s USER:PASSWORD or an "
+                            "auth file (%s, REGISTRY_AUTH_FILE)",
+                            self->host, self->creds_option, self->authfile_option);
       *out_auth = basic_authorization (self->basic_creds);
       return TRUE;
     }
@@ -828,37 +979,97 @@ backoff_ms (BerthRegistry *self, guint attempt, long retry_after)
   return MIN (self->retry_base_ms << MIN (attempt, 10u), RETRY_MAX_MS);
 }
 
-/* A request to the registry for @repository: ping, authorize, send; on 401 renew the token
- * once; on transient failures retry with backoff. When x->resumable, a retry asks for the
- * rest only (Range from the bytes already received). */
+/* One request to the registry, as request_full sends it. */
+typedef struct
+{
+  const char *method; /* NULL: GET */
+  const char *path;   /* "/v2/NAME/...", on the registry */
+  const char *url;    /* or a whole URL (an upload's Location); then path is NULL */
+  const char *repository;
+  gboolean push; /* the scope is repository:NAME:pull,push */
+  gboolean once; /* a transient failure or a refused token is returned, not retried here */
+} Request;
+
+static char *
+scope_for (const char *repository, gboolean push)
+{
+  return g_strdup_printf ("repository:%s:%s", repository, push ? "pull,push" : "pull");
+}
+
+static void
+forget_token (BerthRegistry *self, const char *scope)
+{
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove (self->tokens, scope);
+  g_mutex_unlock (&self->lock);
+}
+
 static gboolean
-request (BerthRegistry *self, const char *path, const char *repository, Exchange *x,
-         GCancellable *cancellable, GError **error)
+bearer_auth (BerthRegistry *self)
+{
+  g_mutex_lock (&self->lock);
+  gboolean bearer = self->challenge != NULL && self->challenge->scheme == BERTH_AUTH_SCHEME_BEARER;
+  g_mutex_unlock (&self->lock);
+  return bearer;
+}
+
+static int
+default_port (const char *scheme)
+{
+  return g_ascii_strcasecmp (scheme, "https") == 0 ? 443 : 80;
+}
+
+/* Whether @url is on this registry (scheme, host and port): only then does it get our
+ * credentials. An upload Location may name another host (storage behind the registry). */
+static gboolean
+is_registry_url (BerthRegistry *self, const char *url)
+{
+  g_autofree char *base = g_strdup_printf ("%s://%s/", self->scheme, self->host);
+  g_autoptr (GUri) ours = g_uri_parse (base, G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr (GUri) theirs = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (ours == NULL || theirs == NULL || g_uri_get_host (theirs) == NULL)
+    return FALSE;
+  int our_port = g_uri_get_port (ours) > 0 ? g_uri_get_port (ours) : default_port (self->scheme);
+  const char *their_scheme = g_uri_get_scheme (theirs);
+  int their_port
+    = g_uri_get_port (theirs) > 0 ? g_uri_get_port (theirs) : default_port (their_scheme);
+  return g_ascii_strcasecmp (their_scheme, self->scheme) == 0
+         && g_ascii_strcasecmp (g_uri_get_host (theirs), g_uri_get_host (ours)) == 0
+         && their_port == our_port;
+}
+
+/* A request to the registry for r->repository: ping, authorize, send; on 401 renew the token
+ * once; on transient failures retry with backoff (unless r->once). When x->resumable, a retry
+ * asks for the rest only (Range from the bytes already received); x->body is sent again from
+ * its start. */
+static gboolean
+request_full (BerthRegistry *self, const Request *r, Exchange *x, GCancellable *cancellable,
+              GError **error)
 {
   if (!ping (self, cancellable, error))
     return FALSE;
-  g_autofree char *scope = g_strdup_printf ("repository:%s:pull", repository);
-  g_autofree char *url = g_strdup_printf ("%s://%s%s", self->scheme, self->host, path);
+  const char *method = r->method ? r->method : "GET";
+  g_autofree char *scope = scope_for (r->repository, r->push);
+  g_autofree char *url
+    = r->url ? g_strdup (r->url) : g_strdup_printf ("%s://%s%s", self->scheme, self->host, r->path);
+  gboolean ours = r->url == NULL || is_registry_url (self, url);
 
   gboolean renewed = FALSE;
   for (guint attempt = 0;; attempt++)
     {
       g_autofree char *auth = NULL;
-      if (!authorization_for (self, scope, FALSE, &auth, cancellable, error))
+      if (ours && !authorization_for (self, scope, FALSE, &auth, cancellable, error))
         return FALSE;
       g_autoptr (GError) local_error = NULL;
-      gboolean ok = perform (self, "GET", url, auth, x, &local_error);
+      gboolean ok = perform (self, method, url, auth, x, &local_error);
       if (auth != NULL)
         explicit_bzero (auth, strlen (auth));
 
-      if (ok && x->status == 401 && !renewed && self->challenge != NULL
-          && self->challenge->scheme == BERTH_AUTH_SCHEME_BEARER)
+      if (ok && x->status == 401 && !renewed && !r->once && bearer_auth (self))
         {
           /* The token expired or lost its scope: renew it once. */
           renewed = TRUE;
-          g_mutex_lock (&self->lock);
-          g_hash_table_remove (self->tokens, scope);
-          g_mutex_unlock (&self->lock);
+          forget_token (self, scope);
           attempt--;
           continue;
         }
@@ -867,13 +1078,14 @@ request (BerthRegistry *self, const char *path, const char *repository, Exchange
 
       if (ok)
         {
-          g_autofree char *what = g_strdup_printf ("GET %s", url);
-          throw_answer (self, x, what, repository, &local_error);
+          g_autofree char *shown = url_for_message (x, url);
+          g_autofree char *what = g_strdup_printf ("%s %s", method, shown);
+          throw_answer (self, x, what, r->repository, &local_error);
         }
-      if (berth_error_code_of (local_error) != BERTH_ERROR_RETRYABLE
+      if (berth_error_code_of (local_error) != BERTH_ERROR_RETRYABLE || r->once
           || attempt + 1 >= self->max_attempts || g_cancellable_is_cancelled (cancellable))
         {
-          if (berth_error_code_of (local_error) == BERTH_ERROR_RETRYABLE)
+          if (berth_error_code_of (local_error) == BERTH_ERROR_RETRYABLE && !r->once)
             g_prefix_error (&local_error, "after %u attempts: ", attempt + 1);
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
@@ -883,6 +1095,15 @@ request (BerthRegistry *self, const char *path, const char *repository, Exchange
       count (self, &self->stats.retries);
       g_usleep ((gulong)wait * 1000);
     }
+}
+
+/* A GET for the puller. */
+static gboolean
+request (BerthRegistry *self, const char *path, const char *repository, Exchange *x,
+         GCancellable *cancellable, GError **error)
+{
+  Request r = { .path = path, .repository = repository };
+  return request_full (self, &r, x, cancellable, error);
 }
 
 /* ---- small bodies ------------------------------------------------------------------- */
@@ -1173,4 +1394,186 @@ berth_registry_open_blob (BerthRegistry *self, const char *repository, const cha
   s->expected_size = expected_size;
   s->thread = g_thread_new ("berth-blob", blob_thread, s);
   return (GInputStream *)s;
+}
+
+/* ---- pushing -------------------------------------------------------------------------- */
+
+gboolean
+berth_registry_has_blob (BerthRegistry *self, const char *repository, const char *digest,
+                         gboolean *out_exists, GCancellable *cancellable, GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("/v2/%s/blobs/%s", repository, digest);
+  Request r = { .method = "HEAD", .path = path, .repository = repository, .push = TRUE };
+  Exchange x = { .registry = self, .sink = sink_discard, .cancellable = cancellable };
+  g_autoptr (GError) local_error = NULL;
+  gboolean ok = request_full (self, &r, &x, cancellable, &local_error);
+  exchange_clear (&x);
+  if (!ok && !g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_NOT_FOUND))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Looking for blob %s in %s/%s: ", digest, self->host, repository);
+      return FALSE;
+    }
+  *out_exists = ok;
+  return TRUE;
+}
+
+/* POST /v2/NAME/blobs/uploads/: a new upload session. Returns its URL, the Location the
+ * registry answered with, resolved against the request's URL (registries send absolute and
+ * relative ones). */
+static char *
+start_upload (BerthRegistry *self, const char *repository, GCancellable *cancellable,
+              GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("/v2/%s/blobs/uploads/", repository);
+  Request r = { .method = "POST", .path = path, .repository = repository, .push = TRUE };
+  Exchange x = { .registry = self, .sink = sink_discard, .cancellable = cancellable };
+  if (!request_full (self, &r, &x, cancellable, error))
+    {
+      exchange_clear (&x);
+      return NULL;
+    }
+  g_autofree char *location = g_steal_pointer (&x.location);
+  long status = x.status;
+  exchange_clear (&x);
+  if (location == NULL || *location == '\0')
+    return (berth_throw (error, BERTH_ERROR_FAILED,
+                         "POST %s answered HTTP %ld without a Location for the upload", path,
+                         status),
+            NULL);
+
+  g_autofree char *base = g_strdup_printf ("%s://%s%s", self->scheme, self->host, path);
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *url = g_uri_resolve_relative (base, location, G_URI_FLAGS_ENCODED, &local_error);
+  const char *scheme = url ? g_uri_peek_scheme (url) : NULL;
+  if (url == NULL || scheme == NULL
+      || !(g_str_equal (scheme, "https") || g_str_equal (scheme, "http")))
+    {
+      g_autofree char *quoted = berth_oci_quote (location, -1, 200);
+      return (berth_throw (error, BERTH_ERROR_FAILED,
+                           "POST %s answered with an upload Location that is no http(s) URL: %s",
+                           path, quoted),
+              NULL);
+    }
+  /* A fragment is never sent; a query (the registry's upload state) is kept as it is. */
+  char *hash = strchr (url, '#');
+  if (hash != NULL)
+    *hash = '\0';
+  return g_steal_pointer (&url);
+}
+
+/* DELETE on an upload that failed: the registry may drop what it received at once instead of
+ * when its upload purge runs. Best effort, never retried. */
+static void
+cancel_upload (BerthRegistry *self, const char *repository, const char *location)
+{
+  Request r
+    = { .method = "DELETE", .url = location, .repository = repository, .push = TRUE, .once = TRUE };
+  Exchange x = { .registry = self, .sink = sink_discard, .hide_query = TRUE };
+  g_autoptr (GError) local_error = NULL;
+  if (!request_full (self, &r, &x, NULL, &local_error))
+    g_debug ("%s: cancelling an upload: %s", self->host, local_error->message);
+  exchange_clear (&x);
+}
+
+/* PUT LOCATION?digest=DIGEST with the whole blob: the end of a monolithic upload. */
+static gboolean
+finish_upload (BerthRegistry *self, const char *repository, const char *location,
+               const char *digest, gint64 size, BerthRegistryBodyFunc open_body, gpointer user_data,
+               GCancellable *cancellable, GError **error)
+{
+  g_autofree char *escaped = g_uri_escape_string (digest, NULL, FALSE);
+  g_autofree char *url
+    = g_strdup_printf ("%s%cdigest=%s", location, strchr (location, '?') ? '&' : '?', escaped);
+  Body body = { .open = open_body,
+                .open_data = user_data,
+                .size = size,
+                .content_type = "application/octet-stream" };
+  Request r = { .method = "PUT", .url = url, .repository = repository, .push = TRUE, .once = TRUE };
+  Exchange x = { .registry = self,
+                 .sink = sink_discard,
+                 .cancellable = cancellable,
+                 .body = &body,
+                 .hide_query = TRUE };
+  gboolean ok = request_full (self, &r, &x, cancellable, error);
+  if (ok && x.docker_digest != NULL && !g_str_equal (x.docker_digest, digest))
+    {
+      g_autofree char *quoted = berth_oci_quote (x.docker_digest, -1, 100);
+      ok = berth_throw (error, BERTH_ERROR_DIGEST_MISMATCH, "the registry stored it as %s", quoted);
+    }
+  exchange_clear (&x);
+  body_clear (&body);
+  return ok;
+}
+
+gboolean
+berth_registry_push_blob (BerthRegistry *self, const char *repository, const char *digest,
+                          gint64 size, BerthRegistryBodyFunc open_body, gpointer user_data,
+                          GCancellable *cancellable, GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Pushing blob %s to %s/%s", digest, self->host, repository);
+  gboolean renewed = FALSE;
+  for (guint attempt = 0;; attempt++)
+    {
+      /* POST has its own retries; a failed PUT starts over with a new upload, since what the
+       * registry kept of the one that failed is unknown. */
+      g_autofree char *location = start_upload (self, repository, cancellable, error);
+      if (location == NULL)
+        return FALSE;
+      g_autoptr (GError) local_error = NULL;
+      if (finish_upload (self, repository, location, digest, size, open_body, user_data,
+                         cancellable, &local_error))
+        {
+          count (self, &self->stats.blobs_pushed);
+          return TRUE;
+        }
+      cancel_upload (self, repository, location);
+
+      if (g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_AUTH) && !renewed
+          && bearer_auth (self))
+        {
+          /* The token expired during the upload: renew it once. */
+          renewed = TRUE;
+          g_autofree char *scope = scope_for (repository, TRUE);
+          forget_token (self, scope);
+          attempt--;
+          continue;
+        }
+      if (berth_error_code_of (local_error) != BERTH_ERROR_RETRYABLE
+          || attempt + 1 >= self->max_attempts || g_cancellable_is_cancelled (cancellable))
+        {
+          if (berth_error_code_of (local_error) == BERTH_ERROR_RETRYABLE)
+            g_prefix_error (&local_error, "after %u attempts: ", attempt + 1);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      guint wait = backoff_ms (self, attempt, 0);
+      g_debug ("%s: %s; restarting the upload in %u ms", self->host, local_error->message, wait);
+      count (self, &self->stats.retries);
+      g_usleep ((gulong)wait * 1000);
+    }
+}
+
+gboolean
+berth_registry_put_manifest (BerthRegistry *self, const char *repository, const char *reference,
+                             const char *media_type, GBytes *manifest, char **out_digest,
+                             GCancellable *cancellable, GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Pushing manifest %s to %s/%s", reference, self->host,
+                           repository);
+  g_autofree char *path = g_strdup_printf ("/v2/%s/manifests/%s", repository, reference);
+  /* The body is in memory: a retry sends it again from its start (a PUT is idempotent). */
+  Body body = { .open = open_bytes,
+                .open_data = manifest,
+                .size = (gint64)g_bytes_get_size (manifest),
+                .content_type = media_type };
+  Request r = { .method = "PUT", .path = path, .repository = repository, .push = TRUE };
+  Exchange x
+    = { .registry = self, .sink = sink_discard, .cancellable = cancellable, .body = &body };
+  gboolean ok = request_full (self, &r, &x, cancellable, error);
+  if (ok && out_digest != NULL)
+    *out_digest = g_steal_pointer (&x.docker_digest);
+  exchange_clear (&x);
+  body_clear (&body);
+  return ok;
 }

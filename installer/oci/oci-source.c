@@ -203,13 +203,15 @@ fetch_checked_manifest (BerthRegistry *registry, const BerthImageRef *ref, const
   return TRUE;
 }
 
-static gboolean
-resolve_registry (BerthImageSource *self, const BerthSourceOptions *options,
-                  GCancellable *cancellable, GError **error)
+BerthRegistry *
+berth_source_options_new_registry (const BerthSourceOptions *options, const BerthImageRef *ref,
+                                   GError **error)
 {
-  const BerthImageRef *ref = self->ref;
-  BERTH_AUTO_PREFIX_ERROR (error, "Image %s/%s", ref->registry, ref->repository);
-
+  g_return_val_if_fail (ref->transport == BERTH_TRANSPORT_REGISTRY, NULL);
+  const char *creds_option
+    = options->registry.creds_option ? options->registry.creds_option : "--creds";
+  const char *authfile_option
+    = options->registry.authfile_option ? options->registry.authfile_option : "--authfile";
   /* Credentials: --creds, else the auth files (containers-auth.json(5)). */
   g_autofree char *authfile_creds = NULL;
   /* which credentials, for messages: the user name and where it came from, never the secret */
@@ -219,7 +221,7 @@ resolve_registry (BerthImageSource *self, const BerthSourceOptions *options,
       g_autoptr (BerthAuthFiles) files = berth_auth_files_new_default (options->authfile);
       g_autoptr (BerthCredentials) creds = NULL;
       if (!berth_auth_files_lookup (files, ref->registry, ref->repository, &creds, error))
-        return FALSE;
+        return NULL;
       if (creds != NULL)
         {
           authfile_creds = berth_credentials_to_string (creds);
@@ -229,24 +231,36 @@ resolve_registry (BerthImageSource *self, const BerthSourceOptions *options,
         creds_from = g_strdup_printf ("no credentials (%s has none for %s)", files->explicit_path,
                                       ref->registry);
       else
-        creds_from = g_strdup ("no credentials (none given with --creds or --authfile, and none "
-                               "for this registry in the default auth files)");
+        creds_from = g_strdup_printf ("no credentials (none given with %s or %s, and none "
+                                      "for this registry in the default auth files)",
+                                      creds_option, authfile_option);
     }
   else
     {
       const char *colon = strchr (options->creds, ':');
       g_autofree char *user
         = colon ? g_strndup (options->creds, colon - options->creds) : g_strdup ("?");
-      creds_from = g_strdup_printf ("user '%s' from --creds", user);
+      creds_from = g_strdup_printf ("user '%s' from %s", user, creds_option);
     }
   BerthRegistryOptions ropts = options->registry;
   ropts.creds = options->creds;
   ropts.authfile_creds = authfile_creds;
   ropts.creds_description = creds_from;
-  self->registry
+  BerthRegistry *registry
     = berth_registry_new (ref->api_host ? ref->api_host : ref->registry, &ropts, error);
   if (authfile_creds != NULL)
     explicit_bzero (authfile_creds, strlen (authfile_creds));
+  return registry;
+}
+
+static gboolean
+resolve_registry (BerthImageSource *self, const BerthSourceOptions *options,
+                  GCancellable *cancellable, GError **error)
+{
+  const BerthImageRef *ref = self->ref;
+  BERTH_AUTO_PREFIX_ERROR (error, "Image %s/%s", ref->registry, ref->repository);
+
+  self->registry = berth_source_options_new_registry (options, ref, error);
   if (self->registry == NULL)
     return FALSE;
 

@@ -24,6 +24,13 @@ typedef struct
   const char *variant;
 } BerthSourceOptions;
 
+/* The registry client for @ref (a registry reference) with the credentials a pull of it gets:
+ * --creds, else the auth files (containers-auth.json(5)), and a description of them for
+ * messages (options->registry.creds_option and .authfile_option name the options). Pushes
+ * (berth_image_write) get theirs the same way. */
+BerthRegistry *berth_source_options_new_registry (const BerthSourceOptions *options,
+                                                  const BerthImageRef *ref, GError **error);
+
 typedef struct BerthImageSource BerthImageSource;
 
 void berth_image_source_free (BerthImageSource *self);

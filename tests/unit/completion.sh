@@ -50,7 +50,11 @@ expect_not ()
 }
 
 expect "" inspect pull install kargs image help version
-expect "image " encapsulate
+expect "image " encapsulate copy
+expect "image copy --" --dest-creds --dest-authfile --dest-cert-dir --dest-tls-verify --creds --arch
+expect "image copy --dest-tls-verify " true false
+expect "image copy d" docker://
+expect "image copy oci:x o" oci: oci-archive:
 expect "image encapsulate --" --repo --max-layers --label --compression --json --creds
 expect "image encapsulate --compression " gzip zstd none
 expect "ins" install
@@ -68,6 +72,7 @@ expect_not "install --filesystem " auto
 # oci:DIR paths after the transport (bash replaces only what follows the last ':')
 mkdir -p "$tmp/layouts/one" "$tmp/layouts/two"
 expect "inspect oci:$tmp/layouts/o" "$tmp/layouts/one"
+expect "image copy oci:x oci:$tmp/layouts/o" "$tmp/layouts/one"
 # the target: files with --via-loopback, directories with --to-filesystem
 : >"$tmp/disk.raw"
 expect "install oci:x --via-loopback $tmp/di" "$tmp/disk.raw"
