@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "export/export.h"
+#include "oci/oci-push.h"
 #include "oci/oci.h"
 #include "util/util-json.h"
 
@@ -117,19 +118,35 @@ berth_cmd_image_encapsulate (const BerthCommand *cmd, int argc, char **argv)
     return berth_cli_usage (cmd, "DEST names where the image goes (oci:DIR:TAG, oci-archive:FILE, "
                                  "docker://HOST/NAME:TAG); an ostree- signature prefix belongs to "
                                  "the reference a system pulls from");
+  if (!berth_image_ref_check_writable (dest, &error))
+    return berth_cli_usage (cmd, error->message);
 
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   if (!berth_cli_catch_signals (cancellable, "the encapsulation", &error))
     return berth_cli_fail (cmd, error);
+  /* oci: is written in place; other destinations get the image through a temporary layout
+   * (in $TMPDIR), copied by berth_image_write once it is whole. */
+  g_autofree char *tmp_layout = NULL;
   if (dest->transport != BERTH_TRANSPORT_OCI)
     {
-      g_autoptr (GError) e = NULL;
-      berth_throw (&e, BERTH_ERROR_UNSUPPORTED_IMAGE, "only oci: destinations yet");
-      return berth_cli_fail (cmd, e);
+      tmp_layout = g_dir_make_tmp ("berth-encapsulate-XXXXXX", &error);
+      if (tmp_layout == NULL)
+        return berth_cli_fail (cmd, error);
     }
-  g_autoptr (BerthEncapsulateResult) result = berth_export_encapsulate (
-    opt_repo, rev, dest->path, dest->tag, &options, cancellable, &error);
-  if (result == NULL)
+  g_autoptr (BerthEncapsulateResult) result
+    = berth_export_encapsulate (opt_repo, rev, tmp_layout ? tmp_layout : dest->path,
+                                tmp_layout ? NULL : dest->tag, &options, cancellable, &error);
+  gboolean ok = result != NULL;
+  if (ok && tmp_layout != NULL)
+    ok = berth_image_write (tmp_layout, result->manifest_digest, dest, &image_options, NULL,
+                            cancellable, &error);
+  if (tmp_layout != NULL)
+    {
+      g_autoptr (GError) rm_error = NULL;
+      if (!berth_spawn_simple (&rm_error, "rm", "-rf", "--", tmp_layout, NULL))
+        g_printerr ("berth %s: %s\n", cmd->name, rm_error->message);
+    }
+  if (!ok)
     return berth_cli_fail (cmd, error);
   print_result (dest_input, result);
   return BERTH_EXIT_OK;
