@@ -30,6 +30,7 @@ static gboolean opt_dry_run;
 static gboolean opt_json;
 static gboolean opt_preserve;
 static char *opt_uuid_seed;
+static char *opt_ostree_remote_config;
 
 /* "10G", "512M", "1T", "4096" (bytes). Binary units, as bootc and coreos-installer read them. */
 static gboolean
@@ -235,6 +236,10 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
           "auto (default), systemd-boot, or none (BLS entries only)", "LOADER" },
         { "root-ssh-authorized-keys", 0, 0, G_OPTION_ARG_FILENAME, &opt_ssh_keys,
           "Install these SSH keys for root", "FILE" },
+        { "ostree-remote-config", 0, 0, G_OPTION_ARG_FILENAME, &opt_ostree_remote_config,
+          "With an ostree-remote-* IMAGE: the ostree remote file whose gpgkeypath keys check the "
+          "commit's signature (default: /etc/ostree/remotes.d/REMOTE.conf)",
+          "FILE" },
         { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Print the plan; write nothing", NULL },
         { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "With --dry-run: the plan as JSON", NULL },
         { "progress-fd", 0, 0, G_OPTION_ARG_INT, &opt_progress_fd,
@@ -253,6 +258,16 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
     return berth_cli_usage (cmd, "--progress-fd names a file descriptor that is not open");
   if (opt_json && !opt_dry_run)
     return berth_cli_usage (cmd, "--json goes with --dry-run");
+  if (opt_ostree_remote_config != NULL && !g_str_has_prefix (argv[1], "ostree-remote-registry:")
+      && !g_str_has_prefix (argv[1], "ostree-remote-image:"))
+    {
+      g_autofree char *msg = g_strdup_printf (
+        "--ostree-remote-config goes with an IMAGE of the form ostree-remote-registry:REMOTE:NAME "
+        "or ostree-remote-image:REMOTE:TRANSPORT:NAME: only those have their commit's signature "
+        "checked with an ostree remote's keys, and %s names no remote",
+        argv[1]);
+      return berth_cli_usage (cmd, msg);
+    }
 
   g_autoptr (GError) error = NULL;
   BerthInstallOptions o = { 0 };
@@ -291,6 +306,7 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
   o.console = opt_console;
   o.preserve_on_error = opt_preserve;
   o.uuid_seed = opt_uuid_seed;
+  o.ostree_remote_config = opt_ostree_remote_config;
   o.root_fs = BERTH_DISK_FS_XFS;
   o.bootloader = BERTH_BOOTLOADER_AUTO;
   if (!berth_cli_image_options (&o.source, &error))

@@ -114,6 +114,7 @@ berth_deploy_result_free (BerthDeployResult *result)
   g_free (result->deployment_path);
   g_free (result->bls_entry_path);
   g_free (result->kver);
+  g_free (result->remote_config);
   g_free (result);
 }
 
@@ -188,6 +189,106 @@ write_ssh_dropin (const char *deployment_path, const char *keys, GError **error)
   g_autofree char *path = g_build_filename (dir, BERTH_DEPLOY_SSH_TMPFILES_NAME, NULL);
   g_autofree char *content = berth_deploy_ssh_tmpfiles (keys);
   return g_file_set_contents_full (path, content, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+char *
+berth_deploy_remote_key_path (const char *name)
+{
+  return g_strdup_printf ("%s/%s.gpg", BERTH_DEPLOY_REMOTE_KEY_DIR, name);
+}
+
+char *
+berth_deploy_remote_config_path (const char *name)
+{
+  return g_strdup_printf ("%s/%s.conf", BERTH_OSTREE_REMOTES_D, name);
+}
+
+/* The file of the deployment's /etc/ostree/remotes.d that defines remote @name (the image
+ * brought it), as the installed system names it; NULL when none does. A file libostree could
+ * not read is skipped here: it would fail on the installed system whatever berth does. */
+static char *
+image_remote_file (const char *deployment_path, const char *name)
+{
+  g_autofree char *dir = g_build_filename (deployment_path, BERTH_OSTREE_REMOTES_D, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autofree char *group = berth_ostree_remote_group (name);
+  const char *entry;
+  while (d != NULL && (entry = g_dir_read_name (d)) != NULL)
+    {
+      if (!g_str_has_suffix (entry, ".conf"))
+        continue;
+      g_autofree char *path = g_build_filename (dir, entry, NULL);
+      g_autoptr (GKeyFile) kf = g_key_file_new ();
+      g_autoptr (GError) local = NULL;
+      if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local))
+        {
+          g_debug ("%s: %s", path, local->message);
+          continue;
+        }
+      if (g_key_file_has_group (kf, group))
+        return g_build_filename (BERTH_OSTREE_REMOTES_D, entry, NULL);
+    }
+  return NULL;
+}
+
+/* The remote the image was verified with, kept by the installed system (see
+ * berth_deploy_image()): out of the repo's config, into the deployment's /etc. */
+static gboolean
+keep_remote (OstreeSysroot *sysroot, const char *deployment_path, const BerthOstreeRemote *remote,
+             BerthDeployResult *result, GCancellable *cancellable, GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Keeping ostree remote \"%s\" on the installed system",
+                           remote->name);
+  OstreeRepo *repo = ostree_sysroot_repo (sysroot);
+
+  /* out of the repo's config; not ostree_repo_remote_delete, which removes the keyring too */
+  g_autoptr (GKeyFile) config = ostree_repo_copy_config (repo);
+  g_autofree char *group = berth_ostree_remote_group (remote->name);
+  if (g_key_file_remove_group (config, group, NULL)
+      && (!ostree_repo_write_config (repo, config, error)
+          || !ostree_repo_reload_config (repo, cancellable, error)))
+    return FALSE;
+
+  result->remote_config = image_remote_file (deployment_path, remote->name);
+  if (result->remote_config != NULL)
+    {
+      result->remote_config_from_image = TRUE;
+      return TRUE;
+    }
+
+  /* the keyring ostree_repo_remote_gpg_import wrote, copied for gpgkeypath */
+  g_autofree char *keyring_name = g_strdup_printf ("%s.trustedkeys.gpg", remote->name);
+  g_autofree char *keyring = NULL;
+  gsize keyring_len = 0;
+  {
+    g_autofree char *path
+      = g_build_filename (g_file_peek_path (ostree_repo_get_path (repo)), keyring_name, NULL);
+    if (!g_file_get_contents (path, &keyring, &keyring_len, error))
+      return FALSE;
+  }
+  g_autofree char *key_path = berth_deploy_remote_key_path (remote->name);
+  g_autofree char *key_dir = g_build_filename (deployment_path, BERTH_DEPLOY_REMOTE_KEY_DIR, NULL);
+  g_autofree char *key_file = g_build_filename (deployment_path, key_path, NULL);
+  if (g_mkdir_with_parents (key_dir, 0755) < 0)
+    return berth_throw_errno (error, key_dir);
+  if (!g_file_set_contents_full (key_file, keyring, (gssize)keyring_len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+    return FALSE;
+
+  /* libostree writes SYSROOT/etc/ostree/remotes.d/NAME.conf when given the deployment as the
+   * sysroot (a system repo adds remotes to the config directory, core.add-remotes-config-dir) */
+  g_autoptr (GVariant) options
+    = berth_ostree_remote_options_with (remote, "gpgkeypath", g_variant_new_string (key_path));
+  g_autoptr (GFile) deployment = g_file_new_for_path (deployment_path);
+  if (!ostree_repo_remote_change (repo, deployment, OSTREE_REPO_REMOTE_CHANGE_ADD, remote->name,
+                                  remote->url, options, cancellable, error))
+    return FALSE;
+  result->remote_config = berth_deploy_remote_config_path (remote->name);
+  g_autofree char *written = g_build_filename (deployment_path, result->remote_config, NULL);
+  if (!g_file_test (written, G_FILE_TEST_IS_REGULAR))
+    return berth_throw (error, BERTH_ERROR_FAILED,
+                        "libostree wrote no %s (the remote went elsewhere)", written);
+  return TRUE;
 }
 
 /* libostree 2022.7 prints "note: Deploying commit X which contains content in /var/Y that will
@@ -339,6 +440,11 @@ berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
       && !write_ssh_dropin (deployment_path, options->root_ssh_authorized_keys, error))
     return FALSE;
 
+  g_autoptr (BerthDeployResult) r = g_new0 (BerthDeployResult, 1);
+  if (options->ostree_remote != NULL
+      && !keep_remote (sysroot, deployment_path, options->ostree_remote, r, cancellable, error))
+    return FALSE;
+
   /* the deploy synced the filesystems before these files: sync them too (one syncfs, as the
    * import does) so the install can report done without waiting for the unmount */
   {
@@ -355,12 +461,11 @@ berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
 
   if (out_result != NULL)
     {
-      BerthDeployResult *r = g_new0 (BerthDeployResult, 1);
       r->deployment = g_steal_pointer (&deployment);
       r->deployment_path = g_steal_pointer (&deployment_path);
       r->bls_entry_path = g_steal_pointer (&entry);
       r->kver = g_steal_pointer (&kver);
-      *out_result = r;
+      *out_result = g_steal_pointer (&r);
     }
   return TRUE;
 }

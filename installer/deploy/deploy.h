@@ -48,7 +48,21 @@ typedef struct
   const char *boot_fstype; /* NULL: "ext4" */
   /* authorized_keys content for root, injected with a tmpfiles.d drop-in; NULL: none. */
   const char *root_ssh_authorized_keys;
+  /* The ostree remote the image was verified with (berth_ostree_remote_add() put it in the
+   * sysroot repo's config and its keys in the repo's NAME.trustedkeys.gpg); the installed
+   * system keeps it (see berth_deploy_image()). NULL: none. */
+  const BerthOstreeRemote *ostree_remote;
 } BerthDeployOptions;
+
+/* Where the installed system keeps the keys of the remote it verifies upgrades with:
+ * BERTH_DEPLOY_REMOTE_KEY_DIR/NAME.gpg in the deployment's /etc, named by the gpgkeypath of
+ * its /etc/ostree/remotes.d/NAME.conf. */
+#define BERTH_DEPLOY_REMOTE_KEY_DIR "/etc/pki/berth"
+
+/* "/etc/pki/berth/NAME.gpg" and "/etc/ostree/remotes.d/NAME.conf", as the installed system
+ * sees them. */
+char *berth_deploy_remote_key_path (const char *name);
+char *berth_deploy_remote_config_path (const char *name);
 
 /* What a deploy produced. */
 typedef struct
@@ -57,6 +71,11 @@ typedef struct
   char *deployment_path; /* MNT/ostree/deploy/STATEROOT/deploy/CSUM.SERIAL: the image's files */
   char *bls_entry_path;  /* MNT/boot/loader/entries/ostree-1-STATEROOT.conf */
   char *kver;            /* the kernel version the deployment boots */
+  /* with options->ostree_remote: the deployment's file that defines it (as the installed
+   * system sees it, "/etc/ostree/remotes.d/NAME.conf"), and whether the image brought that
+   * file itself (then berth wrote none, and no key file) */
+  char *remote_config;
+  gboolean remote_config_from_image;
 } BerthDeployResult;
 
 void berth_deploy_result_free (BerthDeployResult *result);
@@ -69,7 +88,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDeployResult, berth_deploy_result_free)
  * stateroot's /var from the commit's var/ (2022.7 ignores it; files copied, never hardlinked to
  * repo objects, with owner, mode and xattrs), appends the /boot line to the deployment's
  * /etc/fstab and writes the root SSH drop-in
- * /etc/tmpfiles.d/bootc-root-ssh.conf (bootc's name and format). */
+ * /etc/tmpfiles.d/bootc-root-ssh.conf (bootc's name and format).
+ *
+ * With @options->ostree_remote, the installed system keeps that remote, defined once: a booted
+ * system's libostree reads the remotes of /ostree/repo/config AND of /etc/ostree/remotes.d, and
+ * refuses to open the repository at all ("Multiple specifications found for remote") when both
+ * define one name. So the remote moves out of the sysroot repo's config into the deployment's
+ * /etc/ostree/remotes.d/NAME.conf (where `ostree remote add` puts it on a booted system, and
+ * Anaconda after an install; an image that later ships a file of that name does not
+ * duplicate it, /etc's merge keeps the local one), with gpgkeypath=/etc/pki/berth/NAME.gpg, a
+ * copy of the keyring; the keyring itself stays in the repo as NAME.trustedkeys.gpg (libostree
+ * looks there first, whatever file defines the remote). When the image's own /etc/ostree/
+ * remotes.d defines the remote, that definition is the system's: berth writes no file, and the
+ * keys it verified with stay in the repo's keyring. */
 gboolean berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
                              BerthDeployResult **out_result, GCancellable *cancellable,
                              GError **error);

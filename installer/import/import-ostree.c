@@ -528,9 +528,11 @@ verify_signature (OstreeRepo *repo, const BerthImportImage *image, const char *c
                   GBytes *commit_data, GBytes *commitmeta, GError **error)
 {
   const char *remote = image->verify_remote;
-  g_autofree char *url = NULL;
   g_autoptr (GError) local = NULL;
-  if (!ostree_repo_remote_get_url (repo, remote, &url, &local))
+  /* any option reads the remote (a url is not needed: ostree-ext's remotes may have none) */
+  gboolean gpg_verify = TRUE;
+  if (!ostree_repo_get_remote_boolean_option (repo, remote, "gpg-verify", TRUE, &gpg_verify,
+                                              &local))
     return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
                         "The image asks for a signature check with the keys of ostree remote "
                         "\"%s\", which the repository does not have: add it (ostree remote add "

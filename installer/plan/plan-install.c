@@ -49,7 +49,9 @@ struct BerthInstallPlan
   char *image_name;    /* what was installed from */
   char *target_ref;    /* docker://... the system updates from: names the image ref */
   char *origin_imgref; /* container-image-reference= */
-  guint64 image_size;  /* estimated installed size */
+  /* an ostree-remote-* IMAGE: the remote whose keys verify its commit */
+  BerthOstreeRemote *ostree_remote;
+  guint64 image_size; /* estimated installed size */
   gboolean labelled_bootable;
   BerthDiskInfo *disk; /* the probe; NULL for a new loopback file */
   guint64 disk_size;
@@ -91,6 +93,7 @@ berth_install_plan_free (BerthInstallPlan *plan)
   g_free (plan->image_name);
   g_free (plan->target_ref);
   g_free (plan->origin_imgref);
+  g_clear_pointer (&plan->ostree_remote, berth_ostree_remote_free);
   g_clear_pointer (&plan->disk, berth_disk_info_free);
   g_clear_pointer (&plan->layout, berth_disk_layout_free);
   g_free (plan->root_spec);
@@ -371,6 +374,29 @@ plan_loopback_file (BerthInstallPlan *plan, const BerthInstallOptions *options, 
   return TRUE;
 }
 
+/* An ostree-remote-* IMAGE: its remote, from --ostree-remote-config or the host's
+ * /etc/ostree/remotes.d, loaded with its keys now, so an unusable one stops the install before
+ * anything is written. */
+static gboolean
+plan_ostree_remote (BerthInstallPlan *plan, const BerthInstallOptions *options,
+                    const BerthImageRef *ref, GCancellable *cancellable, GError **error)
+{
+  if (ref->sigverify != BERTH_SIGVERIFY_REMOTE)
+    {
+      if (options->ostree_remote_config != NULL)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                            "--ostree-remote-config %s: %s names no ostree remote (only "
+                            "ostree-remote-registry:REMOTE:NAME and "
+                            "ostree-remote-image:REMOTE:TRANSPORT:NAME have their commit checked "
+                            "with a remote's keys)",
+                            options->ostree_remote_config, options->image);
+      return TRUE;
+    }
+  plan->ostree_remote = berth_ostree_remote_load (ref->remote, options->ostree_remote_config,
+                                                  /* remotes_d= */ NULL, cancellable, error);
+  return plan->ostree_remote != NULL;
+}
+
 static char *
 machine_arch (void)
 {
@@ -420,6 +446,8 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
     = berth_image_ref_parse (options->image, (const char *const *)search, error);
   if (ref == NULL)
     return NULL;
+  if (!plan_ostree_remote (plan, options, ref, cancellable, error))
+    return NULL;
   plan->source = berth_image_source_open (ref, &options->source, cancellable, error);
   if (plan->source == NULL)
     return NULL;
@@ -435,6 +463,15 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
   const BerthImageRef *update_ref = tref ? tref : resolved;
   plan->target_ref = berth_image_ref_to_string (update_ref);
   plan->origin_imgref = berth_image_ref_to_origin_string (update_ref);
+  if (update_ref->sigverify == BERTH_SIGVERIFY_REMOTE
+      && (plan->ostree_remote == NULL
+          || !g_str_equal (plan->ostree_remote->name, update_ref->remote)))
+    g_ptr_array_add (plan->warnings,
+                     g_strdup_printf ("the installed system updates from %s, whose signatures "
+                                      "are checked with the keys of ostree remote \"%s\", which "
+                                      "this install does not set up: add it there "
+                                      "(/etc/ostree/remotes.d/%s.conf) before its first upgrade",
+                                      plan->origin_imgref, update_ref->remote, update_ref->remote));
 
   const BerthResolvedImage *image = berth_image_source_get_image (plan->source);
   plan->image_size
@@ -524,6 +561,57 @@ mount_to_json (const BerthDiskMountInfo *m)
   return j;
 }
 
+/* The remote an ostree-remote-* image is verified with: where it and its keys come from, and
+ * where the installed system keeps them (berth_deploy_image()). */
+static void
+describe_remote (GString *s, const BerthOstreeRemote *r)
+{
+  g_string_append_printf (s,
+                          "Signature:  the commit's GPG signature, with the keys of ostree remote "
+                          "\"%s\"\n",
+                          r->name);
+  g_string_append_printf (s, "            remote from %s (%s)%s%s\n", r->config_path,
+                          r->from_host ? "this machine's" : "--ostree-remote-config",
+                          r->url ? ", url " : "", r->url ? r->url : "");
+  g_string_append_printf (s, "            %u key%s from", r->n_keys, r->n_keys == 1 ? "" : "s");
+  for (char **k = r->key_paths; *k != NULL; k++)
+    g_string_append_printf (s, "%s %s", k == r->key_paths ? "" : ",", *k);
+  g_autofree char *conf = berth_deploy_remote_config_path (r->name);
+  g_autofree char *key = berth_deploy_remote_key_path (r->name);
+  g_string_append_printf (s,
+                          "\n            kept by the installed system: %s (gpgkeypath %s) and "
+                          "/ostree/repo/%s.trustedkeys.gpg, unless the image defines the remote "
+                          "itself\n",
+                          conf, key, r->name);
+}
+
+static json_t *
+remote_to_json (const BerthOstreeRemote *r)
+{
+  if (r == NULL)
+    return json_null ();
+  json_t *j = json_object ();
+  json_object_set_new (j, "name", json_string (r->name));
+  json_object_set_new (j, "config", json_string (r->config_path));
+  json_object_set_new (j, "configFrom",
+                       json_string (r->from_host ? "host" : "--ostree-remote-config"));
+  json_object_set_new (j, "url", r->url ? json_string (r->url) : json_null ());
+  json_t *files = json_array ();
+  for (char **k = r->key_paths; *k != NULL; k++)
+    json_array_append_new (files, json_string (*k));
+  json_object_set_new (j, "keyFiles", files);
+  json_object_set_new (j, "keys", json_integer (r->n_keys));
+  g_autofree char *conf = berth_deploy_remote_config_path (r->name);
+  g_autofree char *key = berth_deploy_remote_key_path (r->name);
+  g_autofree char *keyring = g_strdup_printf ("/ostree/repo/%s.trustedkeys.gpg", r->name);
+  json_t *kept = json_object ();
+  json_object_set_new (kept, "config", json_string (conf));
+  json_object_set_new (kept, "keyFile", json_string (key));
+  json_object_set_new (kept, "keyring", json_string (keyring));
+  json_object_set_new (j, "installed", kept);
+  return j;
+}
+
 char *
 berth_install_plan_describe (const BerthInstallPlan *plan)
 {
@@ -535,6 +623,8 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
                           plan->image_name, image->manifest_digest, image->manifest->layers->len,
                           image_size);
   g_string_append_printf (s, "Updates:    %s\n", plan->origin_imgref);
+  if (plan->ostree_remote != NULL)
+    describe_remote (s, plan->ostree_remote);
   if (plan->to_filesystem)
     {
       g_string_append_printf (s, "Target:     %s (mounted filesystems, %s)\n", plan->target,
@@ -616,6 +706,7 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
   json_object_set_new (o, "image", img);
   json_object_set_new (o, "origin", json_string (plan->origin_imgref));
   json_object_set_new (o, "imageRef", json_string (plan->target_ref));
+  json_object_set_new (o, "ostreeRemote", remote_to_json (plan->ostree_remote));
   json_t *t = json_object ();
   json_object_set_new (t, "path", json_string (plan->target));
   json_object_set_new (t, "viaLoopback", json_boolean (plan->via_loopback));
@@ -733,6 +824,8 @@ berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancella
   BerthPullOptions po = { .target_imgref = plan->target_ref };
   g_autoptr (BerthImportResult) pulled = NULL;
   gboolean ok = ostree_repo_create (repo, OSTREE_REPO_MODE_ARCHIVE, cancellable, error)
+                && (plan->ostree_remote == NULL
+                    || berth_ostree_remote_add (repo, plan->ostree_remote, cancellable, error))
                 && berth_pull_image (repo, plan->source, &po, &pulled, cancellable, error)
                 && build_kargs (plan, repo, pulled->merge_commit, cancellable, error);
   g_autoptr (GError) rm_error = NULL;
@@ -1132,6 +1225,16 @@ apply_steps (Apply *a, GError **error)
   if (!berth_deploy_init_sysroot (a->mnt, plan->stateroot, &sysroot, &repo, a->cancellable, error)
       || !not_cancelled (a, error))
     return FALSE;
+  if (plan->ostree_remote != NULL)
+    {
+      const BerthOstreeRemote *r = plan->ostree_remote;
+      g_autofree char *msg
+        = g_strdup_printf ("ostree remote \"%s\" from %s, %u key%s, for the signature check",
+                           r->name, r->config_path, r->n_keys, r->n_keys == 1 ? "" : "s");
+      emit (a, step_names[STEP_SYSROOT], msg);
+      if (!berth_ostree_remote_add (repo, r, a->cancellable, error))
+        return FALSE;
+    }
   GPtrArray *manifest_layers = berth_image_source_get_image (plan->source)->manifest->layers;
   PullProgress pp = { .progress = a->progress,
                       .user_data = a->user_data,
@@ -1180,11 +1283,27 @@ apply_steps (Apply *a, GError **error)
     .boot_mount_spec = plan->boot_spec,
     .boot_fstype = plan->boot_fstype,
     .root_ssh_authorized_keys = plan->ssh_keys,
+    .ostree_remote = plan->ostree_remote,
   };
   g_autoptr (BerthDeployResult) deployed = NULL;
   if (!berth_deploy_image (sysroot, &dopts, &deployed, a->cancellable, error)
       || !not_cancelled (a, error))
     return FALSE;
+  if (plan->ostree_remote != NULL)
+    {
+      const char *name = plan->ostree_remote->name;
+      g_autofree char *key = berth_deploy_remote_key_path (name);
+      g_autofree char *msg
+        = deployed->remote_config_from_image
+            ? g_strdup_printf ("ostree remote \"%s\": the image defines it (%s), so the installed "
+                               "system uses that; the keys berth verified with stay in "
+                               "/ostree/repo/%s.trustedkeys.gpg",
+                               name, deployed->remote_config, name)
+            : g_strdup_printf ("ostree remote \"%s\" kept for upgrades: %s, keys %s and "
+                               "/ostree/repo/%s.trustedkeys.gpg",
+                               name, deployed->remote_config, key, name);
+      emit (a, step_names[STEP_DEPLOY], msg);
+    }
 
   /* 7. The bootloader, last: only now can the disk boot. */
   a->step = STEP_BOOTLOADER;

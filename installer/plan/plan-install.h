@@ -35,6 +35,10 @@ typedef struct
   BerthBootloader bootloader;
   const char *root_ssh_authorized_keys; /* the file's contents, or NULL */
   const char *uuid_seed;                /* reproducible UUIDs (tests); NULL: random */
+  /* An ostree-remote-* IMAGE: the ostree remote file (`[remote "NAME"]`, url=, gpgkeypath=)
+   * whose keys verify the commit; NULL: the host's /etc/ostree/remotes.d/NAME.conf. Refused for
+   * any other IMAGE. */
+  const char *ostree_remote_config;
   gboolean preserve_on_error;
 } BerthInstallOptions;
 
@@ -44,8 +48,10 @@ void berth_install_plan_free (BerthInstallPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthInstallPlan, berth_install_plan_free)
 
 /* Builds the whole install without writing anything: resolves the image (manifest and config
- * only), probes the target and refuses an unsafe one (mounted, used by the running system,
- * not empty without --wipe, too small for the layout plus the image), and lays out the disk.
+ * only), loads the ostree remote of an ostree-remote-* IMAGE with its keys (an unusable one is
+ * refused here, naming the file and the fix), probes the target and refuses an unsafe one
+ * (mounted, used by the running system, not empty without --wipe, too small for the layout
+ * plus the image), and lays out the disk.
  * For --via-loopback the target file need not exist yet. For --to-filesystem: the mounts
  * (root, /boot, the ESP) are read, and refused when the root is not an empty mount point, has
  * too little space, or the bootloader could not read them (systemd-boot needs /boot on an ext4

@@ -128,13 +128,14 @@ assert_eq "$(jq -r '.layers[0].mediaType' "$mz")" application/vnd.oci.image.laye
 ostree fsck --repo="$w/dst-zstd" >/dev/null 2>&1 || fail "ostree fsck of the zstd import"
 
 # oci-archive: through a temporary layout, then berth_image_write
-"$BERTH" image encapsulate --repo "$src" test/1 "oci-archive:$w/v1.tar" --max-layers 6 \
+mkdir "$w/tmp"
+TMPDIR=$w/tmp "$BERTH" image encapsulate --repo "$src" test/1 "oci-archive:$w/v1.tar" --max-layers 6 \
   --label org.example.extra=yes >/dev/null || fail "encapsulate to oci-archive: failed"
 tar -tf "$w/v1.tar" | grep -qx index.json || fail "the archive has no index.json"
 "$BERTH" pull "oci-archive:$w/v1.tar" --repo "$w/dst-archive" >/dev/null 2>&1 || fail "pull of the archive failed"
 assert_eq "$(ostree rev-parse --repo="$w/dst-archive" "ostree/container/blob/$(jq -r '.layers[0].digest' "$m1" | sed 's/:/_3A_/')")" \
   "$c1" "the archive's layer 0 is the commit"
-ls "${TMPDIR:-/tmp}" | grep -q '^berth-encapsulate-' && fail "a temporary layout was left behind"
+[ -z "$(find "$w/tmp" -mindepth 1)" ] || fail "a temporary layout was left behind: $(find "$w/tmp")"
 
 # ---- independent of berth's reader: GNU tar and ostree's own tools -------------------------
 

@@ -20,24 +20,21 @@
 # repo mode"), so no independent tool here makes .file-xattrs objects.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=tests/lib/ostree-image.sh
+. "$BERTH_TOP/tests/lib/ostree-image.sh"
 need_root
 need_cmd ostree gpg tar gzip jq
 [ -x "$BERTH" ] || fail "$BERTH not built"
 
 w=
 mktemp_dir w
-export GNUPGHOME=$w/gnupg
-mkdir -m 700 "$GNUPGHOME"
+ostree_image_init "$w"
+src=$OSTREE_IMAGE_SRC
+layout=$OSTREE_IMAGE_LAYOUT
 
 # two keys: the image's, and another one
-gen_key ()
-{
-  gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
-    --quick-gen-key "$1 <$1@berth.test>" ed25519 sign never 2>/dev/null
-  gpg --batch --with-colons --list-keys "$1@berth.test" | awk -F: '$1 == "fpr" { print $10; exit }'
-}
-key_a=$(gen_key signer-a)
-key_b=$(gen_key signer-b)
+key_a=$(ostree_image_gen_key signer-a)
+key_b=$(ostree_image_gen_key signer-b)
 if [ -z "$key_a" ] || [ -z "$key_b" ]; then fail "gpg made no keys"; fi
 gpg --batch --export "$key_a" >"$w/key-a.gpg"
 gpg --batch --export "$key_b" >"$w/key-b.gpg"
@@ -67,105 +64,21 @@ make_tree ()
 }
 
 head -c 300000 /dev/urandom >"$w/blob.bin"
-src=$w/src/sysroot/ostree/repo
-mkdir -p "$w/src/sysroot/ostree"
-ostree init --repo="$src" --mode=bare
 commit_version ()
 {
   make_tree "$w/tree" "$1"
-  ostree commit --repo="$src" --branch="test/$1" --tree=dir="$w/tree" \
-    --subject="berth ostree-format test $1" --timestamp=2026-01-01T00:00:00Z \
-    --gpg-sign="$key_a" --gpg-homedir="$GNUPGHOME" >/dev/null
-  ostree rev-parse --repo="$src" "test/$1"
+  ostree_image_commit "test/$1" "$w/tree" "$key_a"
 }
 c1=$(commit_version 1)
 c2=$(commit_version 2)
 log "commits: v1 $c1, v2 $c2"
-
-# object_files COMMIT: the paths (relative to $w/src) of every object COMMIT reaches, with its
-# commitmeta, one per line: commit first, then metadata, then content (files sorted)
-object_files ()
-{
-  local c=$1
-  printf 'sysroot/ostree/repo/objects/%s/%s.commit\n' "${c:0:2}" "${c:2}"
-  printf 'sysroot/ostree/repo/objects/%s/%s.commitmeta\n' "${c:0:2}" "${c:2}"
-  ostree ls --repo="$src" -R -C "$c" / |
-    awk '{ if ($1 ~ /^d/) { print $5 ".dirtree"; print $6 ".dirmeta" } else print $5 ".file" }' |
-    sort -u | sed -E 's|^(..)(.*)$|sysroot/ostree/repo/objects/\1/\2|'
-}
-
-# ---- the OCI layout ---------------------------------------------------------------------------
-
-layout=$w/layout
-mkdir -p "$layout/blobs/sha256"
-printf '{"imageLayoutVersion":"1.0.0"}\n' >"$layout/oci-layout"
-printf '{"schemaVersion":2,"manifests":[]}\n' >"$layout/index.json"
-
-# blob FILE: copies FILE (gzipped already) into the layout; prints "DIGEST SIZE DIFFID"
-blob ()
-{
-  local f=$1 d s diff
-  d=$(sha256sum "$f" | cut -c1-64)
-  s=$(stat -c %s "$f")
-  diff=$(gzip -dc "$f" | sha256sum | cut -c1-64)
-  cp "$f" "$layout/blobs/sha256/$d"
-  printf 'sha256:%s %s sha256:%s\n' "$d" "$s" "$diff"
-}
-
-# tar_layer OUT LISTFILE [DIR]: a gzip tar of the listed paths of DIR (default $w/src), in
-# list order, numeric owners as on disk, no directories of their own
-tar_layer ()
-{
-  tar -C "${3:-$w/src}" --numeric-owner --no-recursion --format=gnu --mtime=@0 -cf - -T "$2" |
-    gzip -n >"$1"
-}
-
-# image TAG COMMIT-LABEL LAYER... : LAYER is "ostree:FILE" (up to the final diffid) or
-# "derived:FILE"; writes config, manifest and the tag
-image ()
-{
-  local tag=$1 label=$2 spec kind file final='' layers='[]' diffids='[]' out
-  shift 2
-  for spec in "$@"; do
-    kind=${spec%%:*} file=${spec#*:}
-    read -r d s diff < <(blob "$file")
-    layers=$(jq -c --arg d "$d" --argjson s "$s" \
-      '. + [{mediaType:"application/vnd.oci.image.layer.v1.tar+gzip",digest:$d,size:$s}]' <<<"$layers")
-    diffids=$(jq -c --arg d "$diff" '. + [$d]' <<<"$diffids")
-    [ "$kind" = ostree ] && final=$diff
-  done
-  jq -n -c --arg c "$label" --arg f "$final" --argjson ids "$diffids" \
-    '{architecture:"amd64",os:"linux",created:"2026-01-01T00:00:00Z",
-      config:{Labels:({"ostree.commit":$c,"ostree.bootable":"true","containers.bootc":"1"}
-                      + (if $f == "" then {} else {"ostree.final-diffid":$f} end))},
-      rootfs:{type:"layers",diff_ids:$ids}}' >"$w/config.json"
-  if [ -z "$label" ]; then
-    jq -c 'del(.config.Labels["ostree.commit"])' "$w/config.json" >"$w/c"
-    mv "$w/c" "$w/config.json"
-  fi
-  local cd cs
-  cd=$(sha256sum "$w/config.json" | cut -c1-64) cs=$(stat -c %s "$w/config.json")
-  mv "$w/config.json" "$layout/blobs/sha256/$cd"
-  jq -n -c --arg cd "sha256:$cd" --argjson cs "$cs" --argjson layers "$layers" \
-    '{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",
-      config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$cd,size:$cs},
-      layers:$layers}' >"$w/manifest.json"
-  local md ms
-  md=$(sha256sum "$w/manifest.json" | cut -c1-64) ms=$(stat -c %s "$w/manifest.json")
-  mv "$w/manifest.json" "$layout/blobs/sha256/$md"
-  out=$(jq -c --arg d "sha256:$md" --argjson s "$ms" --arg t "$tag" \
-    '.manifests |= ([.[] | select(.annotations["org.opencontainers.image.ref.name"] != $t)]
-      + [{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$s,
-          annotations:{"org.opencontainers.image.ref.name":$t}}])' "$layout/index.json")
-  printf '%s\n' "$out" >"$layout/index.json"
-}
 
 # the layers of a commit: commit layer = commit, commitmeta, dirtrees, dirmetas and the
 # content of usr/bin; chunk = all other content (v1 and v2 differ only in os-release, in usr/lib)
 split_layers ()
 {
   local c=$1 prefix=$2
-  object_files "$c" >"$w/all.list"
+  ostree_image_object_files "$c" >"$w/all.list"
   grep -v '\.file$' "$w/all.list" >"$w/$prefix-commit.list"
   local bin_objs
   bin_objs=$(ostree ls --repo="$src" -R -C "$c" /usr/bin | awk '$1 !~ /^d/ { print $5 ".file" }' |
@@ -191,7 +104,7 @@ mkdir -p "$w/derived/etc" "$w/derived/usr/share/derived"
 printf 'derived\n' >"$w/derived/usr/share/derived/file.txt"
 printf 'from the derived layer\n' >"$w/derived/etc/derived.conf"
 printf 'etc\netc/derived.conf\nusr\nusr/share\nusr/share/derived\nusr/share/derived/file.txt\n' >"$w/derived.list"
-tar_layer "$w/derived.tar.gz" "$w/derived.list" "$w/derived"
+ostree_image_tar_layer "$w/derived.tar.gz" "$w/derived.list" "$w/derived"
 cp "$w/derived.tar.gz" "$w/derived2.tar.gz"
 
 for v in 1 2; do
@@ -199,12 +112,12 @@ for v in 1 2; do
   [ "$v" = 2 ] && c=$c2
   split_layers "$c" "v$v"
   for part in commit chunk-lib chunk-rest; do
-    tar_layer "$w/v$v-$part.tar.gz" "$w/v$v-$part.list"
+    ostree_image_tar_layer "$w/v$v-$part.tar.gz" "$w/v$v-$part.list"
   done
 done
-image v1 "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" \
+ostree_image_write v1 "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" \
   "ostree:$w/v1-chunk-rest.tar.gz" "derived:$w/derived.tar.gz"
-image v2 "$c2" "ostree:$w/v2-commit.tar.gz" "ostree:$w/v2-chunk-lib.tar.gz" \
+ostree_image_write v2 "$c2" "ostree:$w/v2-commit.tar.gz" "ostree:$w/v2-chunk-lib.tar.gz" \
   "ostree:$w/v2-chunk-rest.tar.gz" "derived:$w/derived2.tar.gz"
 
 # ---- pull v1 ------------------------------------------------------------------------------------
@@ -268,45 +181,45 @@ mkdir -p "$w/evil"
 cp -a "$w/src/sysroot" "$w/evil/"
 evil_obj=$(grep -m1 '\.file$' "$w/v1-chunk-rest.list")
 printf 'tampered' | dd of="$w/evil/$evil_obj" conv=notrunc status=none
-tar_layer "$w/evil-chunk.tar.gz" "$w/v1-chunk-rest.list" "$w/evil"
-image tampered "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/evil-chunk.tar.gz"
+ostree_image_tar_layer "$w/evil-chunk.tar.gz" "$w/v1-chunk-rest.list" "$w/evil"
+ostree_image_write tampered "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/evil-chunk.tar.gz"
 refused_pull tampered "does not match the checksum its name gives"
 
 # a dirtree in a chunk layer
 cp "$w/v1-chunk-rest.list" "$w/meta-in-chunk.list"
 grep -m1 '\.dirtree$' "$w/v1-commit.list" >>"$w/meta-in-chunk.list"
-tar_layer "$w/meta-in-chunk.tar.gz" "$w/meta-in-chunk.list"
+ostree_image_tar_layer "$w/meta-in-chunk.tar.gz" "$w/meta-in-chunk.list"
 
-image meta-in-chunk "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/meta-in-chunk.tar.gz"
+ostree_image_write meta-in-chunk "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/meta-in-chunk.tar.gz"
 refused_pull meta-in-chunk "only the commit layer (the first) carries"
 
 # a content object that never arrives
 sed 1d "$w/v1-chunk-rest.list" >"$w/missing.list"
-tar_layer "$w/missing.tar.gz" "$w/missing.list"
+ostree_image_tar_layer "$w/missing.tar.gz" "$w/missing.list"
 
-image missing "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/missing.tar.gz"
+ostree_image_write missing "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/missing.tar.gz"
 refused_pull missing "which none of its layers carries"
 
 # the label names another commit
 
-image wrong-label "$c2" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/v1-chunk-rest.tar.gz"
+ostree_image_write wrong-label "$c2" "ostree:$w/v1-commit.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/v1-chunk-rest.tar.gz"
 refused_pull wrong-label "label ostree.commit says $c2"
 
 # a path that is not an object's, and a hardlink out of the repo
 mkdir -p "$w/odd/sysroot/ostree/repo/objects/ab" "$w/odd/usr"
 printf x >"$w/odd/sysroot/ostree/repo/objects/ab/short.file"
 printf 'sysroot/ostree/repo/objects/ab/short.file\n' >"$w/odd.list"
-tar_layer "$w/odd.tar.gz" "$w/odd.list" "$w/odd"
+ostree_image_tar_layer "$w/odd.tar.gz" "$w/odd.list" "$w/odd"
 
-image odd-path "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/odd.tar.gz"
+ostree_image_write odd-path "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/odd.tar.gz"
 refused_pull odd-path "62 hex digits"
 # (an empty tree file is allowed, as the exporter writes empty files; a hardlink to it is not)
 : >"$w/odd/etc-passwd"
 (cd "$w/odd" && ln etc-passwd usr/passwd)
 printf 'etc-passwd\nusr/passwd\n' >"$w/link.list"
-tar_layer "$w/link.tar.gz" "$w/link.list" "$w/odd"
+ostree_image_tar_layer "$w/link.tar.gz" "$w/link.list" "$w/odd"
 
-image hardlink-out "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/link.tar.gz"
+ostree_image_write hardlink-out "$c1" "ostree:$w/v1-commit.tar.gz" "ostree:$w/link.tar.gz"
 refused_pull hardlink-out "a hardlink to \"etc-passwd\", outside the ostree repository"
 
 # ---- signatures through ostree-remote-image: ----------------------------------------------------
@@ -343,9 +256,9 @@ assert_contains "$out" 'ostree remote "nosuch", which the repository does not ha
 
 # unsigned: v1's layers without the commitmeta
 grep -v '\.commitmeta$' "$w/v1-commit.list" >"$w/unsigned.list"
-tar_layer "$w/unsigned.tar.gz" "$w/unsigned.list"
+ostree_image_tar_layer "$w/unsigned.tar.gz" "$w/unsigned.list"
 
-image unsigned "$c1" "ostree:$w/unsigned.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/v1-chunk-rest.tar.gz"
+ostree_image_write unsigned "$c1" "ostree:$w/unsigned.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/v1-chunk-rest.tar.gz"
 repo=$(remote_repo signers "$w/key-a.gpg")
 if out=$("$BERTH" pull "ostree-remote-image:signers:oci:$layout:unsigned" --repo "$repo" 2>&1); then
   fail "an unsigned commit passed the signature check"
@@ -361,9 +274,9 @@ cp -a "$w/src/sysroot" "$w/tm/"
 meta=$w/tm/sysroot/ostree/repo/objects/${c1:0:2}/${c1:2}.commitmeta
 size=$(stat -c %s "$meta")
 printf '\x55' | dd of="$meta" bs=1 seek=$((size / 2)) conv=notrunc status=none
-tar_layer "$w/tm.tar.gz" "$w/v1-commit.list" "$w/tm"
+ostree_image_tar_layer "$w/tm.tar.gz" "$w/v1-commit.list" "$w/tm"
 
-image tampered-meta "$c1" "ostree:$w/tm.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/v1-chunk-rest.tar.gz"
+ostree_image_write tampered-meta "$c1" "ostree:$w/tm.tar.gz" "ostree:$w/v1-chunk-lib.tar.gz" "ostree:$w/v1-chunk-rest.tar.gz"
 repo=$(remote_repo signers "$w/key-a.gpg")
 if out=$("$BERTH" pull "ostree-remote-image:signers:oci:$layout:tampered-meta" --repo "$repo" 2>&1); then
   fail "a tampered commitmeta passed the signature check"

@@ -2155,6 +2155,68 @@ test_ostree_path (void)
     }
 }
 
+/* Remote files for ostree-remote-* installs: every way to be unusable is refused with the
+ * remote, the file and the fix named, before any key is looked at (the root test
+ * install-ostree-remote.sh loads real keys). */
+static void
+test_ostree_remote_refusals (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("berth-remote-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *keydir = g_build_filename (dir, "empty", NULL);
+  g_assert_cmpint (mkdir (keydir, 0755), ==, 0);
+  static const struct
+  {
+    const char *name; /* a file in dir, NULL: none (the host's remotes.d is dir) */
+    const char *contents;
+    const char *want[3];
+  } cases[] = {
+    { NULL, NULL, { "this machine has no ", "/r.conf: pass --ostree-remote-config FILE" } },
+    { "missing.conf", NULL, { "Ostree remote \"r\": cannot read ", "missing.conf" } },
+    { "garbage.conf", "not a keyfile", { "is not an ostree remote file" } },
+    { "other.conf",
+      "[remote \"a\"]\nurl=https://a/\n[remote \"b\"]\nurl=https://b/\n",
+      { "has no [remote \"r\"] section (it has only [remote \"a\"], [remote \"b\"])",
+        "give --ostree-remote-config a file with a [remote \"r\"] section" } },
+    { "none.conf", "[core]\nx=1\n", { "no [remote \"...\"] section at all" } },
+    { "noverify.conf",
+      "[remote \"r\"]\ngpg-verify=false\ngpgkeypath=/k\n",
+      { "says gpg-verify=false", "set gpg-verify=true" } },
+    { "nokeys.conf", "[remote \"r\"]\nurl=https://r/\n", { "has no gpgkeypath=" } },
+    { "blank.conf", "[remote \"r\"]\ngpgkeypath= ; ,\n", { "names no file" } },
+    /* relative: to the remote file's directory */
+    { "relative.conf",
+      "[remote \"r\"]\ngpgkeypath=keys/k.gpg\n",
+      { "/keys/k.gpg, which berth cannot read", "No such file" } },
+    { "emptydir.conf", "[remote \"r\"]\ngpgkeypath=empty\n", { "is a directory without files" } },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = cases[i].name ? g_build_filename (dir, cases[i].name, NULL) : NULL;
+      if (cases[i].contents != NULL)
+        {
+          g_file_set_contents (path, cases[i].contents, -1, &error);
+          g_assert_no_error (error);
+        }
+      g_autoptr (BerthOstreeRemote) remote
+        = berth_ostree_remote_load ("r", path, dir, NULL, &error);
+      g_assert_null (remote);
+      g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
+      if (path != NULL)
+        g_assert_nonnull (strstr (error->message, path));
+      for (gsize j = 0; j < G_N_ELEMENTS (cases[i].want) && cases[i].want[j] != NULL; j++)
+        if (strstr (error->message, cases[i].want[j]) == NULL)
+          g_error ("case %s: \"%s\" not in: %s", cases[i].name ? cases[i].name : "host",
+                   cases[i].want[j], error->message);
+      g_clear_error (&error);
+    }
+  g_autofree char *group = berth_ostree_remote_group ("fedora");
+  g_assert_cmpstr (group, ==, "remote \"fedora\"");
+  g_autoptr (GError) rm_error = NULL;
+  g_assert_true (berth_spawn_simple (&rm_error, "rm", "-rf", "--", dir, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2163,6 +2225,7 @@ main (int argc, char **argv)
   g_test_add_func ("/import/path/map", test_path_map);
   g_test_add_func ("/import/ostree-path", test_ostree_path);
   g_test_add_func ("/import/ref-escape", test_ref_escape);
+  g_test_add_func ("/import/ostree-remote/refusals", test_ostree_remote_refusals);
   ADD_TEST_MODES ("/import/fixtures/breakouts", test_breakouts);
   ADD_TEST ("/import/fixtures/hardlink-to-symlink", test_hardlink_to_symlink);
   ADD_TEST_MODES ("/import/fixtures/whiteout-sequence", test_whiteout_sequence);
