@@ -155,15 +155,8 @@ berth_pull_image (OstreeRepo *repo, BerthImageSource *source, const BerthPullOpt
   const BerthImageConfig *config = resolved->config;
   image.ostree_commit_label = berth_image_config_get_label (config, "ostree.commit");
   gint last_ostree = -1;
-  if (berth_image_config_has_ostree_commit (config))
-    {
-      guint index = 0;
-      if (!berth_image_config_get_ostree_final_layer (config, manifest, &index, error))
-        return FALSE;
-      last_ostree = (gint)index;
-    }
-  else if (image.ostree_commit_label != NULL)
-    last_ostree = 0;
+  if (!berth_image_config_get_ostree_last_layer (config, manifest, &last_ostree, error))
+    return FALSE;
   const BerthImageRef *ref = berth_image_source_get_ref (source);
   if (ref->sigverify == BERTH_SIGVERIFY_REMOTE)
     {

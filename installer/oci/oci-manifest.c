@@ -1169,7 +1169,25 @@ berth_image_config_is_bootable (const BerthImageConfig *config)
 gboolean
 berth_image_config_has_ostree_commit (const BerthImageConfig *config)
 {
-  return g_hash_table_contains (config->labels, "ostree.final-diffid");
+  return g_hash_table_contains (config->labels, "ostree.final-diffid")
+         || g_hash_table_contains (config->labels, "ostree.commit");
+}
+
+gboolean
+berth_image_config_get_ostree_last_layer (const BerthImageConfig *config,
+                                          const BerthManifest *manifest, gint *out_last,
+                                          GError **error)
+{
+  if (g_hash_table_contains (config->labels, "ostree.final-diffid"))
+    {
+      guint index = 0;
+      if (!berth_image_config_get_ostree_final_layer (config, manifest, &index, error))
+        return FALSE;
+      *out_last = (gint)index;
+    }
+  else
+    *out_last = g_hash_table_contains (config->labels, "ostree.commit") ? 0 : -1;
+  return TRUE;
 }
 
 gboolean

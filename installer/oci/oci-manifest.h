@@ -181,7 +181,8 @@ const char *berth_image_config_get_label (const BerthImageConfig *config, const 
  * checks (store.rs: presence, whatever the value). */
 gboolean berth_image_config_is_bootable (const BerthImageConfig *config);
 
-/* Label "ostree.final-diffid" present: the first layers carry an ostree commit. */
+/* The image carries an ostree commit in its first layers: label "ostree.final-diffid" (the
+ * chunked form) or "ostree.commit" (the older single-layer form). */
 gboolean berth_image_config_has_ostree_commit (const BerthImageConfig *config);
 
 /* For an image with an ostree commit: the index in @manifest's layers of the last layer the
@@ -190,6 +191,14 @@ gboolean berth_image_config_has_ostree_commit (const BerthImageConfig *config);
 gboolean berth_image_config_get_ostree_final_layer (const BerthImageConfig *config,
                                                     const BerthManifest *manifest, guint *out_index,
                                                     GError **error);
+
+/* The index of the last layer that carries the ostree commit, as ostree-ext reads an image:
+ * with ostree.final-diffid, the layer it names (berth_image_config_get_ostree_final_layer);
+ * with only ostree.commit (the older form), 0, the layer that is the whole commit; with
+ * neither, -1 (a plain image: every layer a filesystem tar). */
+gboolean berth_image_config_get_ostree_last_layer (const BerthImageConfig *config,
+                                                   const BerthManifest *manifest, gint *out_last,
+                                                   GError **error);
 
 /* The config's OS and architecture (and variant, when both name one) against the wanted
  * platform: an image for another machine is BERTH_ERROR_UNSUPPORTED_IMAGE. */

@@ -867,8 +867,9 @@ fcos_config (guint n, gint final, gint dup_at)
 
 /* The real FCOS manifest classifies as ostree-ext's parse_manifest_layout does: all 51 layers
  * are ostree layers (layer 0 the commit, 1..50 chunks) when final-diffid names the last; with
- * it at 47, layers 48..50 are derived; without the label there is no ostree commit; a
- * final-diffid that two layers share is ambiguous. */
+ * it at 47, layers 48..50 are derived; without the label there is no ostree commit, unless
+ * ostree.commit alone says the first layer is the whole commit; a final-diffid that two
+ * layers share is ambiguous. */
 static void
 test_fcos_classify (void)
 {
@@ -891,6 +892,27 @@ test_fcos_classify (void)
   g_assert_false (berth_image_config_get_ostree_final_layer (plain, m, &index, &error));
   g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
   g_clear_error (&error);
+
+  gint last = 0;
+  g_assert_true (berth_image_config_get_ostree_last_layer (plain, m, &last, &error));
+  g_assert_cmpint (last, ==, -1);
+  g_assert_true (berth_image_config_get_ostree_last_layer (derived, m, &last, &error));
+  g_assert_cmpint (last, ==, 47);
+
+  /* the older single-layer form: ostree.commit alone, the first layer is the whole commit */
+  static const char single_json[]
+    = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+      "\"diff_ids\":[\"sha256:1111111111111111111111111111111111111111111111111111111111111111\"]},"
+      "\"config\":{\"Labels\":{\"ostree.commit\":"
+      "\"2222222222222222222222222222222222222222222222222222222222222222\"}}}";
+  g_autoptr (BerthImageConfig) single
+    = berth_image_config_parse (single_json, sizeof single_json - 1, &error);
+  g_assert_no_error (error);
+  g_assert_true (berth_image_config_has_ostree_commit (single));
+  last = -1;
+  g_assert_true (berth_image_config_get_ostree_last_layer (single, m, &last, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (last, ==, 0);
 
   g_autoptr (BerthImageConfig) twice = fcos_config (51, 20, 30);
   g_assert_false (berth_image_config_get_ostree_final_layer (twice, m, &index, &error));
