@@ -42,13 +42,15 @@ PKGS_OSTREE := ostree-1
 PKGS_CURL := libcurl
 PKGS_JSON := jansson
 PKGS_ARCHIVE := libarchive
+# ISA-L's igzip: gzip layers inflate about five times faster than with zlib (DESIGN.md 1b).
+PKGS_ISAL := libisal
 PKGS_BLKID := blkid
 PKGS_FDISK := fdisk
 # mbedtls 2.28 in Debian 12 ships no pkg-config file.
 LIBS_MBEDTLS := -lmbedx509 -lmbedcrypto
 
 ALL_PKGS := $(PKGS_GLIB) $(PKGS_OSTREE) $(PKGS_CURL) $(PKGS_JSON) $(PKGS_ARCHIVE) \
-	$(PKGS_BLKID) $(PKGS_FDISK)
+	$(PKGS_ISAL) $(PKGS_BLKID) $(PKGS_FDISK)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
 
 BERTH_CFLAGS := -std=gnu11 $(WARNINGS) $(WERROR_FLAG) -D_GNU_SOURCE \

@@ -4,6 +4,7 @@
  * moves the first half to a second thread, so one layer uses two CPUs. */
 #include "import-private.h"
 
+#include <isa-l/igzip_lib.h>
 #include <string.h>
 
 /* Chunks handed from the reader to the importer: large enough to keep the hand-overs rare,
@@ -126,61 +127,95 @@ fill (BerthPrefetch *p, Input *in, GError **error)
   return TRUE;
 }
 
+/* ISA-L's return codes as words, for the error message. */
+static const char *
+isal_error_name (int rc)
+{
+  switch (rc)
+    {
+    case ISAL_INVALID_BLOCK:
+      return "invalid deflate block";
+    case ISAL_INVALID_SYMBOL:
+      return "invalid deflate symbol";
+    case ISAL_INVALID_LOOKBACK:
+      return "invalid lookback distance";
+    case ISAL_INVALID_WRAPPER:
+      return "not a gzip header";
+    case ISAL_UNSUPPORTED_METHOD:
+      return "compression method is not deflate";
+    case ISAL_INCORRECT_CHECKSUM:
+      return "CRC-32 of the data does not match the member's trailer";
+    default:
+      return "undecodable";
+    }
+}
+
+/* Undecodable gzip: most often a corrupted blob, which its stream reports (a digest mismatch)
+ * only at its end; that error says more than the inflater's, so the rest is read first. */
+static gboolean
+gzip_error (BerthPrefetch *p, Input *in, const char *why, GError **error)
+{
+  g_autoptr (GError) drain_error = NULL;
+  if (!in->at_end && !drain (p, in->buf, &drain_error) && drain_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&drain_error));
+      return FALSE;
+    }
+  return berth_throw (error, BERTH_ERROR_FAILED, "gzip data: %s", why);
+}
+
 /* Inflates gzip members (several in a row are one stream, as gzip(1) reads them) from @in and
  * the rest of the blob; after the last member, the rest is read and dropped, as libarchive
- * does. */
+ * does. ISA-L's inflate (igzip), about five times zlib's speed on this kind of CPU (DESIGN.md
+ * section 1b: 0.75 s against 3.7 s for the test image's largest layer): on one layer it is the
+ * critical path of a pull. With ISAL_GZIP it parses each member's header and checks its
+ * CRC-32 and length trailer itself. */
 static gboolean
 inflate_blob (BerthPrefetch *p, Input *in, GError **error)
 {
-  g_autoptr (GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  /* ~40 KiB of tables and history: on the heap, not a thread's stack */
+  g_autofree struct inflate_state *z = g_new (struct inflate_state, 1);
+  isal_inflate_init (z);
+  z->crc_flag = ISAL_GZIP;
   g_autofree guint8 *out = g_malloc (CHUNK_SIZE);
   gsize out_len = 0;
   while (TRUE)
     {
       if (in->pos == in->len && !fill (p, in, error))
         return FALSE;
-      gsize r = 0, w = 0;
-      g_autoptr (GError) local_error = NULL;
-      GConverterResult res = g_converter_convert (
-        G_CONVERTER (z), in->buf + in->pos, in->len - in->pos, out + out_len, CHUNK_SIZE - out_len,
-        in->at_end ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS, &r, &w, &local_error);
-      in->pos += r;
-      out_len += w;
-      if (res == G_CONVERTER_ERROR)
-        {
-          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) && !in->at_end
-              && in->len - in->pos < READ_SIZE)
-            {
-              if (!fill (p, in, error))
-                return FALSE;
-              continue;
-            }
-          /* Undecodable: most often a corrupted blob, which its stream reports at the end;
-           * that error says more than zlib's. */
-          g_autoptr (GError) drain_error = NULL;
-          if (!in->at_end && !drain (p, in->buf, &drain_error) && drain_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&drain_error));
-              return FALSE;
-            }
-          return berth_throw (error, BERTH_ERROR_FAILED, "gzip data: %s", local_error->message);
-        }
-      if (out_len == CHUNK_SIZE || (res == G_CONVERTER_FINISHED && out_len > 0))
+      z->next_in = in->buf + in->pos;
+      z->avail_in = (guint32)(in->len - in->pos);
+      z->next_out = out + out_len;
+      z->avail_out = (guint32)(CHUNK_SIZE - out_len);
+      int rc = isal_inflate (z);
+      gsize written = CHUNK_SIZE - out_len - z->avail_out;
+      in->pos = in->len - z->avail_in;
+      out_len += written;
+      if (rc < 0)
+        return gzip_error (p, in, isal_error_name (rc), error);
+      gboolean member_end = z->block_state == ISAL_BLOCK_FINISH;
+      if (out_len == CHUNK_SIZE || (member_end && out_len > 0))
         {
           if (!push (p, g_bytes_new_take (g_steal_pointer (&out), out_len)))
             return TRUE;
           out = g_malloc (CHUNK_SIZE);
           out_len = 0;
         }
-      if (res != G_CONVERTER_FINISHED)
-        continue;
+      if (!member_end)
+        {
+          /* all input in, room for output, and nothing came out: the blob ends mid-member */
+          if (in->at_end && in->pos == in->len && written == 0 && z->avail_out > 0)
+            return gzip_error (p, in, "the blob ends inside a gzip member", error);
+          continue;
+        }
       /* the end of a member: another one follows, or the compressed data ends here */
       while (in->len - in->pos < 2 && !in->at_end)
         if (!fill (p, in, error))
           return FALSE;
       if (in->len - in->pos >= 2 && in->buf[in->pos] == 0x1f && in->buf[in->pos + 1] == 0x8b)
         {
-          g_converter_reset (G_CONVERTER (z));
+          isal_inflate_reset (z);
+          z->crc_flag = ISAL_GZIP;
           continue;
         }
       return in->at_end || drain (p, in->buf, error);

@@ -1170,6 +1170,22 @@ test_gzip_shapes (Fixture *f, gconstpointer data)
   g_autofree char *c_bad = import_layer (f->repo, damaged, NULL, NULL, &error);
   g_assert_null (c_bad);
   g_assert_error (error, BERTH_ERROR, BERTH_ERROR_FAILED);
+  g_clear_error (&error);
+
+  /* a member cut short (its deflate data or its trailer), read whole or a byte at a time */
+  gsize cuts[] = { gzlen / 2, gzlen - 4 };
+  for (gsize i = 0; i < G_N_ELEMENTS (cuts); i++)
+    for (int trickle = 0; trickle < 2; trickle++)
+      {
+        g_autoptr (GBytes) cut = g_bytes_new_from_bytes (gz, 0, cuts[i]);
+        BerthImportLayerStats stats = { 0 };
+        g_autofree char *c_cut
+          = import_layer_read_by (f->repo, cut, NULL, trickle ? 1 : 0, &stats, &error);
+        g_assert_null (c_cut);
+        g_assert_error (error, BERTH_ERROR, BERTH_ERROR_FAILED);
+        g_assert_nonnull (strstr (error->message, "gzip"));
+        g_clear_error (&error);
+      }
 }
 
 /* ---- failing streams ---------------------------------------------------------------------- */
