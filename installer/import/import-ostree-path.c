@@ -7,11 +7,17 @@
 #define REPO_PREFIX    BERTH_OSTREE_LAYER_REPO
 #define OBJECTS_PREFIX BERTH_OSTREE_LAYER_OBJECTS
 #define XATTRS_PREFIX  REPO_PREFIX "/xattrs/"
+/* format v0's suffix of the hardlink naming a content object's xattrs (v1: .file-xattrs-link) */
+#define V0_XATTRS_REF_SUFFIX "file.xattrs"
 
 static const char *const entry_class_names[] = {
-  [BERTH_OSTREE_ENTRY_DIR] = "directory",         [BERTH_OSTREE_ENTRY_CONFIG] = "repo-config",
-  [BERTH_OSTREE_ENTRY_OBJECT] = "object",         [BERTH_OSTREE_ENTRY_XATTRS] = "xattrs",
-  [BERTH_OSTREE_ENTRY_REPO_OTHER] = "repo-other", [BERTH_OSTREE_ENTRY_TREE] = "tree",
+  [BERTH_OSTREE_ENTRY_DIR] = "directory",
+  [BERTH_OSTREE_ENTRY_CONFIG] = "repo-config",
+  [BERTH_OSTREE_ENTRY_OBJECT] = "object",
+  [BERTH_OSTREE_ENTRY_XATTRS] = "xattrs",
+  [BERTH_OSTREE_ENTRY_XATTRS_REF] = "xattrs-ref",
+  [BERTH_OSTREE_ENTRY_REPO_OTHER] = "repo-other",
+  [BERTH_OSTREE_ENTRY_TREE] = "tree",
 };
 
 const char *
@@ -54,8 +60,9 @@ not_an_object (const char *path, const char *why, GError **error)
   return berth_throw (error, BERTH_ERROR_REFUSED,
                       "Path \"%s\": %s; an ostree layer holds only " OBJECTS_PREFIX
                       "XX/ + 62 hex digits + .commit, .commitmeta, .dirtree, .dirmeta, .file, "
-                      ".file-xattrs or .file-xattrs-link (and " XATTRS_PREFIX
-                      "CHECKSUM, " REPO_PREFIX "/config and their directories)",
+                      ".file-xattrs, .file-xattrs-link or (v0) .file.xattrs (and " XATTRS_PREFIX
+                      "+ 64 hex digits, " REPO_PREFIX "/config, sysroot/config and their "
+                      "directories)",
                       quoted, why);
 }
 
@@ -71,7 +78,8 @@ berth_import_ostree_path_parse (const char *normalized, BerthOstreePath *out, GE
       out->entry_class = BERTH_OSTREE_ENTRY_DIR;
       return TRUE;
     }
-  if (g_str_equal (normalized, REPO_PREFIX "/config"))
+  /* v1 keeps the exporter's repo config in the repo, v0 as sysroot/config */
+  if (g_str_equal (normalized, REPO_PREFIX "/config") || g_str_equal (normalized, "sysroot/config"))
     {
       out->entry_class = BERTH_OSTREE_ENTRY_CONFIG;
       return TRUE;
@@ -79,7 +87,7 @@ berth_import_ostree_path_parse (const char *normalized, BerthOstreePath *out, GE
 
   if (g_str_has_prefix (normalized, XATTRS_PREFIX))
     {
-      /* format v0: the xattrs of content objects, by the checksum of their a(ayay) */
+      /* format v0: the xattrs of content objects, by the SHA-256 of their a(ayay) */
       const char *rest = normalized + strlen (XATTRS_PREFIX);
       if (strlen (rest) != 64 || !is_lower_hex (rest, 64))
         return not_an_object (normalized, "not 64 lower-case hex digits after xattrs/", error);
@@ -114,6 +122,13 @@ berth_import_ostree_path_parse (const char *normalized, BerthOstreePath *out, GE
   if (dot == NULL || dot - name != 62 || !is_lower_hex (name, 62))
     return not_an_object (normalized, "not 62 lower-case hex digits and a suffix", error);
 
+  if (g_str_equal (dot + 1, V0_XATTRS_REF_SUFFIX))
+    {
+      out->entry_class = BERTH_OSTREE_ENTRY_XATTRS_REF;
+      memcpy (out->checksum, rest, 2);
+      memcpy (out->checksum + 2, name, 62);
+      return TRUE;
+    }
   for (gsize i = 0; i < G_N_ELEMENTS (object_suffixes); i++)
     if (g_str_equal (dot + 1, object_suffixes[i].suffix))
       {

@@ -1,7 +1,14 @@
-/* Ostree-format layers (ostree-ext's tar format, v1: the object files of a `bare-split-xattrs`
+/* Ostree-format layers (ostree-ext's tar format: the object files of a `bare-split-xattrs`
  * repo under sysroot/ostree/repo/): each object is written with the checksum its path names,
  * so libostree recomputes and checks it, and a wrong one is a digest mismatch naming the
  * object. Content objects stream from the decompressor into the repo as tar layers do.
+ *
+ * Both versions of the format are read, even mixed in one layer. A content object's xattrs
+ * come before it: in v1 a .file-xattrs object and a .file-xattrs-link naming the .file; in v0
+ * (ostree-ext's default before 0.9: ./-prefixed paths, sysroot/config, S_IFMT bits in modes)
+ * an entry sysroot/ostree/repo/xattrs/SHA256 and a hardlink REST.file.xattrs to it, and no
+ * link at all for a file without xattrs. The link is keyed by the content checksum, and
+ * since that checksum covers the xattrs, libostree refuses a file given the wrong ones.
  *
  * The commit layer (the first ostree layer) may hold every object type; a chunk layer only
  * content objects and their xattrs. Runs on a worker thread, like the tar reader. */
@@ -26,6 +33,7 @@ typedef struct
   BerthImportedLayer *layer;
   GHashTable *xattrs;      /* .file-xattrs checksum -> GVariant a(ayay) */
   GHashTable *file_xattrs; /* .file checksum -> its .file-xattrs checksum (the link) */
+  GHashTable *held;        /* paths of the xattrs entries (v1 objects, v0 xattrs/) read */
   guint8 *databuf;
 } OstreeReader;
 
@@ -36,6 +44,7 @@ ostree_reader_clear (OstreeReader *r)
   g_clear_pointer (&r->layer, berth_imported_layer_free);
   g_clear_pointer (&r->xattrs, g_hash_table_unref);
   g_clear_pointer (&r->file_xattrs, g_hash_table_unref);
+  g_clear_pointer (&r->held, g_hash_table_unref);
   g_clear_pointer (&r->databuf, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (OstreeReader, ostree_reader_clear)
@@ -113,9 +122,10 @@ write_metadata (OstreeReader *r, struct archive_entry *entry, const char *path,
   return TRUE;
 }
 
-/* Reads an xattrs blob (a .file-xattrs object, or bootc's regular-file .file-xattrs-link),
- * named by the SHA-256 of its bytes as ostree's bare-split-xattrs repos name them; checks it
- * against @expected when its name gives one, and caches it. *@out_checksum: its checksum. */
+/* Reads an xattrs blob (a .file-xattrs object, a v0 xattrs/ entry, or bootc's regular-file
+ * .file-xattrs-link), named by the SHA-256 of its bytes as ostree's bare-split-xattrs repos
+ * name them; checks it against @expected when its name gives one, and caches it.
+ * *@out_checksum: its checksum. */
 static gboolean
 read_xattrs (OstreeReader *r, struct archive_entry *entry, const char *path, const char *expected,
              char **out_checksum, GError **error)
@@ -144,6 +154,51 @@ read_xattrs (OstreeReader *r, struct archive_entry *entry, const char *path, con
   return TRUE;
 }
 
+/* An xattrs entry of the format's own kind (a .file-xattrs object for v1, an xattrs/ entry
+ * for v0), kept so that the links after it may name it. */
+static gboolean
+read_held_xattrs (OstreeReader *r, struct archive_entry *entry, const char *path,
+                  const char *checksum, GError **error)
+{
+  if (!read_xattrs (r, entry, path, checksum, NULL, error))
+    return FALSE;
+  g_hash_table_add (r->held, g_strdup (path));
+  return TRUE;
+}
+
+/* The hardlink @target of entry @path (a v1 .file-xattrs-link or a v0 .file.xattrs) to the
+ * xattrs of content object @file_checksum: an entry of the format's own kind that this layer
+ * held before it. */
+static gboolean
+link_xattrs (OstreeReader *r, const char *path, const char *target, const char *file_checksum,
+             gboolean v0, GError **error)
+{
+  g_autofree char *normalized = NULL;
+  if (!berth_import_path_normalize (target, &normalized, error))
+    return FALSE;
+  BerthOstreePath to;
+  if (!berth_import_ostree_path_parse (normalized, &to, error))
+    return FALSE;
+  if (v0 && to.entry_class != BERTH_OSTREE_ENTRY_XATTRS)
+    return berth_import_refuse_path (
+      error, path,
+      "a .file.xattrs link to something that is not a " BERTH_OSTREE_LAYER_REPO "/xattrs/ entry");
+  if (!v0
+      && (to.entry_class != BERTH_OSTREE_ENTRY_OBJECT
+          || to.object_type != OSTREE_OBJECT_TYPE_FILE_XATTRS))
+    return berth_import_refuse_path (error, path,
+                                     "a .file-xattrs-link to something that is not a .file-xattrs");
+  if (!g_hash_table_contains (r->held, normalized))
+    {
+      g_autofree char *quoted = berth_import_quote_path (normalized);
+      return berth_import_refuse_path (
+        error, path, "a link to the xattrs entry \"%s\", which this layer has not held before",
+        quoted);
+    }
+  g_hash_table_replace (r->file_xattrs, g_strdup (file_checksum), g_strdup (to.checksum));
+  return TRUE;
+}
+
 /* A .file-xattrs-link, named after a .file: a hardlink to the .file-xattrs it uses
  * (ostree-ext), or a regular file holding the xattrs themselves (bootc since 2025). */
 static gboolean
@@ -151,31 +206,15 @@ read_xattrs_link (OstreeReader *r, struct archive_entry *entry, const char *path
                   const char *file_checksum, GError **error)
 {
   const char *target = berth_entry_hardlink (entry);
-  if (target == NULL)
-    {
-      if (archive_entry_filetype (entry) != AE_IFREG)
-        return berth_import_refuse_path (
-          error, path, "a .file-xattrs-link that is neither a hardlink nor a file");
-      char *checksum = NULL;
-      if (!read_xattrs (r, entry, path, NULL, &checksum, error))
-        return FALSE;
-      g_hash_table_replace (r->file_xattrs, g_strdup (file_checksum), checksum);
-      return TRUE;
-    }
-  g_autofree char *normalized = NULL;
-  if (!berth_import_path_normalize (target, &normalized, error))
-    return FALSE;
-  BerthOstreePath to;
-  if (!berth_import_ostree_path_parse (normalized, &to, error))
-    return FALSE;
-  if (to.entry_class != BERTH_OSTREE_ENTRY_OBJECT
-      || to.object_type != OSTREE_OBJECT_TYPE_FILE_XATTRS)
+  if (target != NULL)
+    return link_xattrs (r, path, target, file_checksum, /* v0= */ FALSE, error);
+  if (archive_entry_filetype (entry) != AE_IFREG)
     return berth_import_refuse_path (error, path,
-                                     "a .file-xattrs-link to something that is not a .file-xattrs");
-  if (!g_hash_table_contains (r->xattrs, to.checksum))
-    return berth_import_refuse_path (
-      error, path, "a link to a .file-xattrs object that this layer has not held");
-  g_hash_table_replace (r->file_xattrs, g_strdup (file_checksum), g_strdup (to.checksum));
+                                     "a .file-xattrs-link that is neither a hardlink nor a file");
+  char *checksum = NULL;
+  if (!read_xattrs (r, entry, path, NULL, &checksum, error))
+    return FALSE;
+  g_hash_table_replace (r->file_xattrs, g_strdup (file_checksum), checksum);
   return TRUE;
 }
 
@@ -362,11 +401,18 @@ import_entry (OstreeReader *r, struct archive_entry *entry, GError **error)
                                          "the repository config is not a regular file");
       return TRUE; /* the exporter's; the target repo has its own */
     case BERTH_OSTREE_ENTRY_XATTRS:
-      return berth_import_refuse_path (
-        error, path,
-        "format v0 xattrs: this layer is ostree-ext's tar format v0, which berth "
-        "does not read; re-encapsulate the image with a current ostree-ext or "
-        "`berth image encapsulate` (format v1)");
+      if (type != AE_IFREG || is_hardlink)
+        return berth_import_refuse_path (error, path,
+                                         "a v0 xattrs entry that is not a regular file");
+      return read_held_xattrs (r, entry, path, obj.checksum, error);
+    case BERTH_OSTREE_ENTRY_XATTRS_REF:
+      {
+        const char *target = berth_entry_hardlink (entry);
+        if (target == NULL)
+          return berth_import_refuse_path (
+            error, path, "a v0 .file.xattrs that is not a hardlink to an xattrs/ entry");
+        return link_xattrs (r, path, target, obj.checksum, /* v0= */ TRUE, error);
+      }
     case BERTH_OSTREE_ENTRY_OBJECT:
       break;
     }
@@ -393,7 +439,7 @@ import_entry (OstreeReader *r, struct archive_entry *entry, GError **error)
       if (type != AE_IFREG)
         return berth_import_refuse_path (error, path,
                                          "a .file-xattrs object that is not a regular file");
-      return read_xattrs (r, entry, path, obj.checksum, NULL, error);
+      return read_held_xattrs (r, entry, path, obj.checksum, error);
     case OSTREE_OBJECT_TYPE_FILE:
       if (type == AE_IFREG)
         return write_regular (r, entry, path, obj.checksum, error);
@@ -422,6 +468,7 @@ berth_import_ostree_read (OstreeRepo *repo, const BerthImportLayerDesc *desc, GI
     .xattrs
     = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_variant_unref),
     .file_xattrs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+    .held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
     .databuf = g_malloc (DATA_BUF_SIZE),
   };
   r.layer->kind = desc->kind;

@@ -323,10 +323,17 @@ BerthImportPathClass berth_import_path_map (const char *normalized, char **out_m
 /* What an entry of an ostree-format layer is (ostree-ext's tar format, v0 and v1). */
 typedef enum
 {
-  BERTH_OSTREE_ENTRY_DIR,    /* sysroot, sysroot/ostree, .../repo, .../objects, objects/XX... */
-  BERTH_OSTREE_ENTRY_CONFIG, /* sysroot/ostree/repo/config: the exporter's, ignored */
-  BERTH_OSTREE_ENTRY_OBJECT, /* objects/XX/REST.SUFFIX */
-  BERTH_OSTREE_ENTRY_XATTRS, /* sysroot/ostree/repo/xattrs/CHECKSUM (format v0) */
+  /* sysroot, sysroot/ostree, .../repo, .../objects, objects/XX, .../xattrs */
+  BERTH_OSTREE_ENTRY_DIR,
+  /* sysroot/ostree/repo/config (v1), sysroot/config (v0): the exporter's, ignored */
+  BERTH_OSTREE_ENTRY_CONFIG,
+  /* objects/XX/REST.SUFFIX */
+  BERTH_OSTREE_ENTRY_OBJECT,
+  /* format v0: sysroot/ostree/repo/xattrs/CHECKSUM, an a(ayay) named by its SHA-256 */
+  BERTH_OSTREE_ENTRY_XATTRS,
+  /* format v0: objects/XX/REST.file.xattrs, a hardlink to the xattrs/ entry that the content
+   * object XXREST uses; checksum is the content object's */
+  BERTH_OSTREE_ENTRY_XATTRS_REF,
   /* any other path below sysroot/ (the exporter's refs/, state/, tmp/ skeleton): allowed as
    * a directory only */
   BERTH_OSTREE_ENTRY_REPO_OTHER,
@@ -341,7 +348,8 @@ typedef struct
 {
   BerthOstreeEntryClass entry_class;
   OstreeObjectType object_type; /* for OBJECT */
-  char checksum[65];            /* for OBJECT and XATTRS: 64 lower-case hex digits, else "" */
+  /* for OBJECT, XATTRS and XATTRS_REF: 64 lower-case hex digits, else "" */
+  char checksum[65];
 } BerthOstreePath;
 
 /* Where an ostree layer keeps its repo, and the repo's objects. */
@@ -351,8 +359,10 @@ typedef struct
 /* Classifies a normalised entry path (berth_import_path_normalize: a v0 `./` prefix is gone by
  * then). Below sysroot/ostree/repo/objects/, exactly `XX/` + 62 lower-case hex digits +
  * `.commit`, `.commitmeta`, `.dirtree`, `.dirmeta`, `.file`, `.file-xattrs` or
- * `.file-xattrs-link` is an object, and anything else is BERTH_ERROR_REFUSED naming the path
- * and what the layout allows; other paths are classified for the reader to check by type. */
+ * `.file-xattrs-link` is an object, `.file.xattrs` a v0 xattrs reference, and below
+ * sysroot/ostree/repo/xattrs/ exactly 64 lower-case hex digits a v0 xattrs entry; anything else
+ * there is BERTH_ERROR_REFUSED naming the path and what the layout allows. Other paths are
+ * classified for the reader to check by type. */
 gboolean berth_import_ostree_path_parse (const char *normalized, BerthOstreePath *out,
                                          GError **error);
 

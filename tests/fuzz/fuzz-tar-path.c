@@ -5,8 +5,8 @@
  * Checked besides "no crash, no leak": a normalised path has no empty, `.` or `..` component
  * and no leading or trailing `/`, normalising it again changes nothing, the derived-layer
  * mapping only ever prefixes `usr/` or filters an API filesystem's child, quoted paths are
- * printable ASCII, an ostree-format object path round-trips, and every import error is in berth's
- * domain and names the layer. */
+ * printable ASCII, an ostree-format object path (and format v0's xattrs names) round-trips, and
+ * every import error is in berth's domain and names the layer. */
 #include "import/import-private.h"
 
 #include <fcntl.h>
@@ -92,6 +92,24 @@ check_normalized (const char *raw, const char *path)
             = berth_import_ostree_object_path (parsed.checksum, parsed.object_type);
           CHECK (back != NULL && g_str_equal (back, path));
         }
+      else if (parsed.entry_class == BERTH_OSTREE_ENTRY_XATTRS)
+        {
+          CHECK (ostree_validate_checksum_string (parsed.checksum, NULL));
+          g_autofree char *back
+            = g_strconcat ("sysroot/ostree/repo/xattrs/", parsed.checksum, NULL);
+          CHECK (g_str_equal (back, path));
+        }
+      else if (parsed.entry_class == BERTH_OSTREE_ENTRY_XATTRS_REF)
+        {
+          /* format v0: the content object's path + ".xattrs" */
+          CHECK (ostree_validate_checksum_string (parsed.checksum, NULL));
+          g_autofree char *object
+            = berth_import_ostree_object_path (parsed.checksum, OSTREE_OBJECT_TYPE_FILE);
+          g_autofree char *back = g_strconcat (object, ".xattrs", NULL);
+          CHECK (g_str_equal (back, path));
+        }
+      else
+        CHECK (*parsed.checksum == '\0');
     }
   else
     CHECK (g_error_matches (ostree_error, BERTH_ERROR, BERTH_ERROR_REFUSED));

@@ -420,6 +420,7 @@ typedef struct
   guint uid, gid;
   const char *xattr_name;
   const char *xattr_value;
+  gsize data_len; /* for contents with NULs; 0: strlen (data) */
 } TarSpec;
 
 static la_ssize_t
@@ -449,7 +450,7 @@ make_tar (const TarSpec *specs, gsize n)
         {
         case 'f':
           archive_entry_set_filetype (e, AE_IFREG);
-          size = s->data != NULL ? strlen (s->data) : 0;
+          size = s->data_len != 0 ? s->data_len : s->data != NULL ? strlen (s->data) : 0;
           break;
         case 'd':
           archive_entry_set_filetype (e, AE_IFDIR);
@@ -1943,6 +1944,184 @@ test_ostree_layer_of_plain_tar (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_refs (f->repo), ==, 0);
 }
 
+/* ---- ostree-ext's tar format v0 ------------------------------------------------------------ */
+
+/* The checksum of a content object (a regular file of root's, mode 0644) with @xattrs. */
+static char *
+content_checksum (const char *data, GVariant *xattrs)
+{
+  g_autoptr (GFileInfo) info = g_file_info_new ();
+  g_file_info_set_file_type (info, G_FILE_TYPE_REGULAR);
+  g_file_info_set_size (info, strlen (data));
+  g_file_info_set_attribute_uint32 (info, "unix::uid", 0);
+  g_file_info_set_attribute_uint32 (info, "unix::gid", 0);
+  g_file_info_set_attribute_uint32 (info, "unix::mode", S_IFREG | 0644);
+  g_autoptr (GInputStream) in = g_memory_input_stream_new_from_data (data, strlen (data), NULL);
+  g_autofree guchar *csum = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ostree_checksum_file_from_input (info, xattrs, in, OSTREE_OBJECT_TYPE_FILE, &csum,
+                                                  NULL, &error));
+  g_assert_no_error (error);
+  return ostree_checksum_from_bytes (csum);
+}
+
+static char *
+object_path_v0 (const char *checksum, const char *suffix)
+{
+  return g_strdup_printf ("sysroot/ostree/repo/objects/%.2s/%s.%s", checksum, checksum + 2, suffix);
+}
+
+static GError *
+read_ostree_specs (Fixture *f, const TarSpec *specs, gsize n)
+{
+  GError *error = NULL;
+  g_autoptr (GBytes) tar = make_tar (specs, n);
+  g_autofree char *digest = digest_of (tar);
+  BerthImportLayerDesc desc = { .digest = digest, .kind = BERTH_IMPORT_LAYER_OSTREE_OBJECTS };
+  g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes (tar);
+  g_autoptr (BerthImportedLayer) layer
+    = berth_import_layer_read (f->repo, &desc, stream, NULL, &error);
+  g_assert_true ((layer == NULL) == (error != NULL));
+  if (error != NULL)
+    g_assert_nonnull (strstr (error->message, digest));
+  return error;
+}
+
+static void
+assert_ostree_specs_fail (Fixture *f, const TarSpec *specs, gsize n, int code, const char *needle)
+{
+  g_test_message ("expecting \"%s\"", needle);
+  g_autoptr (GError) error = read_ostree_specs (f, specs, n);
+  g_assert_nonnull (error);
+  if (!g_error_matches (error, BERTH_ERROR, code) || strstr (error->message, needle) == NULL)
+    g_error ("code %d, \"%s\" expected; got code %d: %s", code, needle, error->code,
+             error->message);
+}
+
+/* Format v0's xattrs (ostree-ext before 0.9), in a chunk layer: an xattrs/SHA256 entry, a
+ * hardlink REST.file.xattrs to it, then the .file, which gets those xattrs; a .file without a
+ * link has none. The checksums are libostree's, so a file given other xattrs would be refused.
+ * Every hostile form of it is refused, naming the entry. */
+static void
+test_ostree_v0_xattrs (Fixture *f, gconstpointer data)
+{
+  GVariantBuilder b;
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ayay)"));
+  g_variant_builder_add (&b, "(@ay@ay)", g_variant_new_bytestring ("user.berth"),
+                         g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "1", 1, 1));
+  g_autoptr (GVariant) xattrs = g_variant_ref_sink (g_variant_builder_end (&b));
+  gsize xlen = g_variant_get_size (xattrs);
+  const char *xbytes = g_variant_get_data (xattrs);
+  g_autofree char *xsum
+    = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)xbytes, xlen);
+  g_autofree char *xpath = g_strconcat ("sysroot/ostree/repo/xattrs/", xsum, NULL);
+  g_autofree char *labelled = content_checksum ("labelled\n", xattrs);
+  g_autofree char *plain = content_checksum ("plain\n", NULL);
+  g_autofree char *labelled_obj = object_path_v0 (labelled, "file");
+  g_autofree char *labelled_ref = object_path_v0 (labelled, "file.xattrs");
+  g_autofree char *plain_obj = object_path_v0 (plain, "file");
+  g_autofree char *plain_ref = object_path_v0 (plain, "file.xattrs");
+
+  const TarSpec good[] = {
+    { 'd', "./", NULL, 0755 },
+    { 'd', "sysroot/" },
+    { 'd', "sysroot/ostree/repo/xattrs/" },
+    { 'f', "sysroot/config", "[core]\nrepo_version=1\nmode=bare-split-xattrs\n" },
+    { 'f', xpath, xbytes, 0644, 0, 0, NULL, NULL, xlen },
+    { 'h', labelled_ref, xpath },
+    { 'f', labelled_obj, "labelled\n" },
+    { 'h', "usr/share/labelled", labelled_obj },
+    { 'f', plain_obj, "plain\n" },
+    { 'h', "./usr/share/plain", plain_obj },
+  };
+  g_autoptr (GError) error = read_ostree_specs (f, good, G_N_ELEMENTS (good));
+  g_assert_no_error (error);
+  const struct
+  {
+    const char *checksum;
+    gsize n_xattrs;
+  } written[] = { { labelled, 1 }, { plain, 0 } };
+  for (gsize i = 0; i < G_N_ELEMENTS (written); i++)
+    {
+      g_autoptr (GVariant) got = NULL;
+      g_assert_true (
+        ostree_repo_load_file (f->repo, written[i].checksum, NULL, NULL, &got, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (got != NULL ? g_variant_n_children (got) : 0, ==, written[i].n_xattrs);
+      if (written[i].n_xattrs > 0)
+        g_assert_true (g_variant_equal (got, xattrs));
+    }
+
+  /* hostile: each a chunk of its own */
+  g_autofree char *big = g_malloc (1024 * 1024 + 2);
+  memset (big, 'a', 1024 * 1024 + 1);
+  big[1024 * 1024 + 1] = '\0';
+  const char not_normal[] = "\x01\x02\x03";
+  g_autofree char *not_normal_sum
+    = g_compute_checksum_for_string (G_CHECKSUM_SHA256, not_normal, -1);
+  g_autofree char *not_normal_path
+    = g_strconcat ("sysroot/ostree/repo/xattrs/", not_normal_sum, NULL);
+  g_autofree char *xpath_dir = g_strconcat (xpath, "/", NULL);
+  const TarSpec not_link[] = { { 'f', labelled_ref, "x" } };
+  const TarSpec empty_not_link[] = { { 'f', labelled_ref, "" } };
+  const TarSpec unheld[] = { { 'h', labelled_ref, xpath } };
+  const TarSpec link_first[] = {
+    { 'h', labelled_ref, xpath },
+    { 'f', xpath, xbytes, 0644, 0, 0, NULL, NULL, xlen },
+  };
+  const TarSpec to_object[] = {
+    { 'f', plain_obj, "plain\n" },
+    { 'h', plain_ref, plain_obj },
+  };
+  g_autofree char *v1_xattrs = object_path_v0 (xsum, "file-xattrs");
+  const TarSpec to_v1[] = {
+    { 'f', v1_xattrs, xbytes, 0644, 0, 0, NULL, NULL, xlen },
+    { 'h', labelled_ref, v1_xattrs },
+  };
+  const TarSpec outside[] = { { 'h', labelled_ref, "../../../etc/shadow" } };
+  const TarSpec mismatch[] = { { 'f', xpath, "\x01\x02", 0644, 0, 0, NULL, NULL, 2 } };
+  const TarSpec too_big[] = { { 'f', xpath, big } };
+  const TarSpec bad_gvariant[] = { { 'f', not_normal_path, not_normal } };
+  const TarSpec as_dir[] = { { 'd', xpath_dir } };
+  const TarSpec as_symlink[] = { { 'l', xpath, "elsewhere" } };
+  const TarSpec as_hardlink[] = { { 'h', xpath, plain_obj } };
+  const TarSpec short_name[] = { { 'f', "sysroot/ostree/repo/xattrs/abc", "" } };
+  const TarSpec config_dir[] = { { 'd', "sysroot/config/" } };
+  const struct
+  {
+    const TarSpec *specs;
+    gsize n;
+    int code;
+    const char *needle;
+  } refused[] = {
+#define CASE(specs, code, needle) { specs, G_N_ELEMENTS (specs), code, needle }
+    CASE (not_link, BERTH_ERROR_REFUSED, "a v0 .file.xattrs that is not a hardlink"),
+    CASE (empty_not_link, BERTH_ERROR_REFUSED, "a v0 .file.xattrs that is not a hardlink"),
+    CASE (unheld, BERTH_ERROR_REFUSED, "which this layer has not held before"),
+    CASE (link_first, BERTH_ERROR_REFUSED, "which this layer has not held before"),
+    CASE (to_object, BERTH_ERROR_REFUSED, "is not a sysroot/ostree/repo/xattrs/ entry"),
+    CASE (to_v1, BERTH_ERROR_REFUSED, "is not a sysroot/ostree/repo/xattrs/ entry"),
+    CASE (outside, BERTH_ERROR_REFUSED, "\"..\""),
+    CASE (mismatch, BERTH_ERROR_DIGEST_MISMATCH, "does not match the checksum its name gives"),
+    CASE (too_big, BERTH_ERROR_REFUSED, "1048577 bytes, more than the 1048576"),
+    CASE (bad_gvariant, BERTH_ERROR_REFUSED, "not a normal-form a(ayay)"),
+    CASE (as_dir, BERTH_ERROR_REFUSED, "a v0 xattrs entry that is not a regular file"),
+    CASE (as_symlink, BERTH_ERROR_REFUSED, "a v0 xattrs entry that is not a regular file"),
+    CASE (as_hardlink, BERTH_ERROR_REFUSED, "a v0 xattrs entry that is not a regular file"),
+    CASE (short_name, BERTH_ERROR_REFUSED, "not 64 lower-case hex digits after xattrs/"),
+    CASE (config_dir, BERTH_ERROR_REFUSED, "the repository config is not a regular file"),
+#undef CASE
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    assert_ostree_specs_fail (f, refused[i].specs, refused[i].n, refused[i].code,
+                              refused[i].needle);
+  /* the entry is named */
+  g_autoptr (GError) named = read_ostree_specs (f, mismatch, G_N_ELEMENTS (mismatch));
+  g_assert_nonnull (strstr (named->message, xsum));
+  g_autoptr (GError) named_ref = read_ostree_specs (f, not_link, G_N_ELEMENTS (not_link));
+  g_assert_nonnull (strstr (named_ref->message, labelled_ref));
+}
+
 /* The same image imported with 1 worker and with 4 gives the same commits. */
 static void
 test_parallel_matches_serial (Fixture *f, gconstpointer data)
@@ -2120,9 +2299,16 @@ test_ostree_path (void)
     { "usr/bin/sh", BERTH_OSTREE_ENTRY_TREE },
     { "var/tmp", BERTH_OSTREE_ENTRY_TREE },
     { "sysrootx/y", BERTH_OSTREE_ENTRY_TREE },
+    /* format v0: the repo config beside the repo, the xattrs by their SHA-256, the
+     * per-object hardlink to them, named after the content object */
+    { "sysroot/config", BERTH_OSTREE_ENTRY_CONFIG },
+    { "sysroot/config/x", BERTH_OSTREE_ENTRY_REPO_OTHER },
     { "sysroot/ostree/repo/xattrs/"
       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
       BERTH_OSTREE_ENTRY_XATTRS },
+    { "sysroot/ostree/repo/objects/01/"
+      "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.file.xattrs",
+      BERTH_OSTREE_ENTRY_XATTRS_REF },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (others); i++)
     {
@@ -2130,6 +2316,36 @@ test_ostree_path (void)
       g_autoptr (GError) error = NULL;
       g_assert_true (berth_import_ostree_path_parse (others[i].path, &parsed, &error));
       g_assert_cmpint (parsed.entry_class, ==, others[i].entry_class);
+      gboolean named = others[i].entry_class == BERTH_OSTREE_ENTRY_XATTRS
+                       || others[i].entry_class == BERTH_OSTREE_ENTRY_XATTRS_REF;
+      g_assert_cmpstr (parsed.checksum, ==, named ? hex : "");
+    }
+
+  /* v0 names as a v0 exporter writes them: `./` only on long tree paths (and the root), never
+   * on the repo's; normalising takes it off either way */
+  const char *v0_ok[] = {
+    "./sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.file.xattrs",
+    "./sysroot/ostree/repo/xattrs/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "./sysroot/config",
+    "/sysroot/ostree/repo/xattrs/",
+  };
+  const BerthOstreeEntryClass v0_classes[] = {
+    BERTH_OSTREE_ENTRY_XATTRS_REF,
+    BERTH_OSTREE_ENTRY_XATTRS,
+    BERTH_OSTREE_ENTRY_CONFIG,
+    BERTH_OSTREE_ENTRY_DIR,
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (v0_ok); i++)
+    {
+      g_autofree char *path = NULL;
+      g_autoptr (GError) error = NULL;
+      g_assert_true (berth_import_path_normalize (v0_ok[i], &path, &error));
+      BerthOstreePath parsed;
+      g_assert_true (berth_import_ostree_path_parse (path, &parsed, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (parsed.entry_class, ==, v0_classes[i]);
+      g_assert_cmpstr (berth_ostree_entry_class_to_string (parsed.entry_class), !=, "unknown");
     }
 
   const char *refused[] = {
@@ -2159,6 +2375,30 @@ test_ostree_path (void)
     "sysroot/ostree/repo/xattrs/0123",
     "sysroot/ostree/repo/xattrs/x/y",
     "sysroot/ostree/repo/objects/xx",
+    /* format v0: xattrs/ + 63 or 65 hex digits, upper case, a component more, a `..` */
+    "sysroot/ostree/repo/xattrs/123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    "sysroot/ostree/repo/xattrs/"
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+    "sysroot/ostree/repo/xattrs/0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+    "sysroot/ostree/repo/xattrs/"
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/x",
+    "sysroot/ostree/repo/xattrs/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde/",
+    "sysroot/ostree/repo/xattrs/../x",
+    "sysroot/ostree/repo/xattrs/..",
+    /* .file.xattrs after 61 or 63 hex digits, in upper case, with a component more, on
+     * another object type, in an xattrs/ directory */
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcde.file.xattrs",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0.file.xattrs",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.FILE.xattrs",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.file.xattrs/x",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.dirtree.xattrs",
+    "sysroot/ostree/repo/objects/01/"
+    "23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.file.xattrs.x",
   };
   for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
     {
@@ -2267,6 +2507,7 @@ main (int argc, char **argv)
   ADD_TEST ("/import/image/bad-blob", test_import_image_bad_blob);
   ADD_TEST ("/import/image/cancelled", test_import_image_cancelled);
   ADD_TEST ("/import/ostree/plain-tar-refused", test_ostree_layer_of_plain_tar);
+  ADD_TEST_MODES ("/import/ostree/v0-xattrs", test_ostree_v0_xattrs);
   ADD_TEST_MODES ("/import/image/parallel-matches-serial", test_parallel_matches_serial);
   ADD_TEST_MODES ("/import/read-file", test_read_file);
   return g_test_run ();
