@@ -1,8 +1,8 @@
 #!/bin/bash
-# Ostree-format images (ostree-ext's container format, tar format v1) made without berth and
-# without ostree-ext, for the root tests. Source after common.sh. Needs root (a `bare` repo's
-# .file objects carry the content's uid, gid and mode, exactly as the v1 tar format wants
-# them), ostree, gpg, GNU tar, gzip and jq.
+# Ostree-format images (ostree-ext's container format, tar format v1, and v0 below) made
+# without berth and without ostree-ext, for the root tests. Source after common.sh. Needs root
+# (a `bare` repo's .file objects carry the content's uid, gid, mode and xattrs, exactly as the
+# tar format wants them), ostree, gpg, GNU tar, gzip and jq; v0 also Debian's python3.
 #
 #   ostree_image_init DIR        DIR (inside a mktemp_dir) holds everything; sets GNUPGHOME
 #                                (DIR/gnupg), OSTREE_IMAGE_SRC (a bare repo at
@@ -28,6 +28,24 @@
 #   ostree_image_single TAG COMMIT
 #                                the simplest image of COMMIT: one ostree layer (the commit
 #                                layer, ostree.final-diffid names it) with all its objects
+#
+# Tar format v0 (ostree-ext's default before 0.9), laid out as its export wrote it and packed by
+# GNU tar (hardlinks made with ln, so tar writes them as hardlinks); tests/lib/ostree-v0.py
+# serialises the xattrs and puts the S_IFMT bits into the modes:
+#   ostree_image_v0_stage STAGE COMMIT LISTFILE [commit|chunk]
+#                                lays out the new directory STAGE and writes STAGE.names, the
+#                                members in order: for a commit layer the root `./`; the repo
+#                                skeleton (sysroot/ostree/repo, objects/00..ff, refs, ...,
+#                                xattrs) and sysroot/config; the listed objects, a .file preceded
+#                                by xattrs/SHA256 of its xattrs (once per layer) and the hardlink
+#                                REST.file.xattrs to it when it has any, followed by the hardlinks
+#                                of its tree paths (usr/etc as etc; `./` on those over 100 bytes,
+#                                as ostree-ext's tar crate writes them); a commit layer also has
+#                                the tree's directories with their dirmeta's owner and mode
+#   ostree_image_v0_pack STAGE NAMES OUT
+#                                the gzip GNU tar of the NAMES members of STAGE, v0 modes
+#   ostree_image_v0_layer OUT COMMIT LISTFILE [commit|chunk]
+#                                both (STAGE: OUT without its .tar.gz, plus .stage)
 
 # ostree_image_init DIR
 ostree_image_init ()
@@ -141,4 +159,94 @@ ostree_image_single ()
     ostree_image_object_files "$c"; } >"$list"
   ostree_image_tar_layer "$OSTREE_IMAGE_DIR/single-$tag.tar.gz" "$list"
   ostree_image_write "$tag" "$c" "ostree:$OSTREE_IMAGE_DIR/single-$tag.tar.gz"
+}
+
+# ---- tar format v0 --------------------------------------------------------------------------
+
+_OSTREE_IMAGE_V0_PY=$(dirname "${BASH_SOURCE[0]}")/ostree-v0.py
+
+# _ostree_image_v0_tree_path PATH: PATH (from `ostree ls`, with its /) as a v0 member name
+_ostree_image_v0_tree_path ()
+{
+  local p=${1#/}
+  case "$p" in usr/etc | usr/etc/*) p=${p#usr/} ;; esac
+  if [ "${#p}" -gt 100 ]; then p=./$p; fi
+  printf '%s\n' "$p"
+}
+
+# ostree_image_v0_stage STAGE COMMIT LISTFILE [commit|chunk]
+ostree_image_v0_stage ()
+{
+  local s=$1 c=$2 list=$3 kind=${4:-chunk} repo=sysroot/ostree/repo
+  local names=$1.names d i obj csum sha tmp mode uid gid path
+  rm -rf "$s" && mkdir -p "$s/$repo"
+  : >"$names"
+  [ "$kind" = commit ] && printf '.\n' >>"$names"
+  printf 'sysroot\nsysroot/ostree\n%s\n%s/objects\n' "$repo" "$repo" >>"$names"
+  for i in $(seq 0 255); do
+    d=$(printf '%s/objects/%02x' "$repo" "$i")
+    mkdir -p "$s/$d" && printf '%s\n' "$d" >>"$names"
+  done
+  for d in extensions refs refs/heads refs/mirrors refs/remotes state tmp tmp/cache xattrs; do
+    mkdir -p "$s/$repo/$d" && printf '%s/%s\n' "$repo" "$d" >>"$names"
+  done
+  printf '[core]\nrepo_version=1\nmode=bare-split-xattrs\n' >"$s/sysroot/config"
+  chmod 0644 "$s/sysroot/config"
+  printf 'sysroot/config\n' >>"$names"
+
+  # the commit's tree: "mode uid gid size checksum(s) path" a line
+  ostree ls --repo="$OSTREE_IMAGE_SRC" -R -C "$c" / >"$s.ls"
+  if [ "$kind" = commit ]; then
+    while read -r mode uid gid _ _ _ path; do
+      case "$mode" in d*) ;; *) continue ;; esac
+      [ "$path" = / ] && continue
+      d=$(_ostree_image_v0_tree_path "$path")
+      mkdir -p "$s/$d" && chown "$uid:$gid" "$s/$d" && chmod "${mode#d}" "$s/$d"
+      printf '%s\n' "$d" >>"$names"
+    done <"$s.ls"
+  fi
+
+  tmp=$s.xattrs
+  while read -r obj; do
+    mkdir -p "$s/${obj%/*}"
+    case "$obj" in
+      *.file) ;;
+      *) ln "$OSTREE_IMAGE_DIR/src/$obj" "$s/$obj" && printf '%s\n' "$obj" >>"$names"
+         continue ;;
+    esac
+    "$PYTHON3" "$_OSTREE_IMAGE_V0_PY" xattrs "$OSTREE_IMAGE_DIR/src/$obj" >"$tmp"
+    if [ -s "$tmp" ]; then
+      sha=$(sha256sum "$tmp" | cut -c1-64)
+      if [ ! -e "$s/$repo/xattrs/$sha" ]; then
+        mv "$tmp" "$s/$repo/xattrs/$sha" && chmod 0644 "$s/$repo/xattrs/$sha"
+        printf '%s/xattrs/%s\n' "$repo" "$sha" >>"$names"
+      fi
+      ln "$s/$repo/xattrs/$sha" "$s/$obj.xattrs" && printf '%s.xattrs\n' "$obj" >>"$names"
+    fi
+    ln -P "$OSTREE_IMAGE_DIR/src/$obj" "$s/$obj" && printf '%s\n' "$obj" >>"$names"
+    csum=${obj#"$repo"/objects/}
+    csum=${csum%.file}
+    csum=${csum/\//}
+    while read -r mode _ _ _ _ path; do
+      path=${path%% -> *}
+      d=$(_ostree_image_v0_tree_path "$path")
+      mkdir -p "$s/$(dirname "$d")" && ln -P "$s/$obj" "$s/$d" && printf '%s\n' "$d" >>"$names"
+    done < <(awk -v c="$csum" '$1 !~ /^d/ && $5 == c' "$s.ls")
+  done <"$list"
+  rm -f "$tmp"
+}
+
+# ostree_image_v0_pack STAGE NAMES OUT
+ostree_image_v0_pack ()
+{
+  tar -C "$1" --numeric-owner --no-recursion --format=gnu --mtime=@0 -cf - -T "$2" |
+    "$PYTHON3" "$_OSTREE_IMAGE_V0_PY" modes | gzip -n >"$3"
+}
+
+# ostree_image_v0_layer OUT COMMIT LISTFILE [commit|chunk]
+ostree_image_v0_layer ()
+{
+  local stage=${1%.tar.gz}.stage
+  ostree_image_v0_stage "$stage" "$2" "$3" "${4:-chunk}"
+  ostree_image_v0_pack "$stage" "$stage.names" "$1"
 }

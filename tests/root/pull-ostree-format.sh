@@ -17,7 +17,8 @@
 # commit, one signed by another key, a tampered commitmeta, a missing remote, a plain image.
 # Files with xattrs are not covered: a bare repo keeps them as real xattrs, and Debian's
 # ostree 2022.7 cannot write a bare-split-xattrs repo (`ostree commit`: "Not allowed due to
-# repo mode"), so no independent tool here makes .file-xattrs objects.
+# repo mode"), so no independent tool here makes .file-xattrs objects. (Format v0's xattrs,
+# which tests/lib/ostree-image.sh writes itself, are pull-ostree-format-v0.sh's.)
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/ostree-image.sh
