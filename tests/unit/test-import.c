@@ -2000,8 +2000,8 @@ assert_ostree_specs_fail (Fixture *f, const TarSpec *specs, gsize n, int code, c
 
 /* Format v0's xattrs (ostree-ext before 0.9), in a chunk layer: an xattrs/SHA256 entry, a
  * hardlink REST.file.xattrs to it, then the .file, which gets those xattrs; a .file without a
- * link has none. The checksums are libostree's, so a file given other xattrs would be refused.
- * Every hostile form of it is refused, naming the entry. */
+ * link has none; v1's form in the same layer too. The checksums are libostree's, so a file
+ * given other xattrs would be refused. Every hostile form is refused, naming the entry. */
 static void
 test_ostree_v0_xattrs (Fixture *f, gconstpointer data)
 {
@@ -2021,6 +2021,11 @@ test_ostree_v0_xattrs (Fixture *f, gconstpointer data)
   g_autofree char *labelled_ref = object_path_v0 (labelled, "file.xattrs");
   g_autofree char *plain_obj = object_path_v0 (plain, "file");
   g_autofree char *plain_ref = object_path_v0 (plain, "file.xattrs");
+  /* v1's form of the same xattrs, for another file, in the same layer */
+  g_autofree char *mixed = content_checksum ("mixed\n", xattrs);
+  g_autofree char *mixed_obj = object_path_v0 (mixed, "file");
+  g_autofree char *mixed_link = object_path_v0 (mixed, "file-xattrs-link");
+  g_autofree char *v1_xattrs = object_path_v0 (xsum, "file-xattrs");
 
   const TarSpec good[] = {
     { 'd', "./", NULL, 0755 },
@@ -2033,6 +2038,9 @@ test_ostree_v0_xattrs (Fixture *f, gconstpointer data)
     { 'h', "usr/share/labelled", labelled_obj },
     { 'f', plain_obj, "plain\n" },
     { 'h', "./usr/share/plain", plain_obj },
+    { 'f', v1_xattrs, xbytes, 0644, 0, 0, NULL, NULL, xlen },
+    { 'h', mixed_link, v1_xattrs },
+    { 'f', mixed_obj, "mixed\n" },
   };
   g_autoptr (GError) error = read_ostree_specs (f, good, G_N_ELEMENTS (good));
   g_assert_no_error (error);
@@ -2040,7 +2048,7 @@ test_ostree_v0_xattrs (Fixture *f, gconstpointer data)
   {
     const char *checksum;
     gsize n_xattrs;
-  } written[] = { { labelled, 1 }, { plain, 0 } };
+  } written[] = { { labelled, 1 }, { plain, 0 }, { mixed, 1 } };
   for (gsize i = 0; i < G_N_ELEMENTS (written); i++)
     {
       g_autoptr (GVariant) got = NULL;
@@ -2073,7 +2081,6 @@ test_ostree_v0_xattrs (Fixture *f, gconstpointer data)
     { 'f', plain_obj, "plain\n" },
     { 'h', plain_ref, plain_obj },
   };
-  g_autofree char *v1_xattrs = object_path_v0 (xsum, "file-xattrs");
   const TarSpec to_v1[] = {
     { 'f', v1_xattrs, xbytes, 0644, 0, 0, NULL, NULL, xlen },
     { 'h', labelled_ref, v1_xattrs },
