@@ -479,8 +479,8 @@ berth_import_ostree_read (OstreeRepo *repo, const BerthImportLayerDesc *desc, GI
       g_file_info_set_attribute_uint32 (info, "unix::uid", 0);
       g_file_info_set_attribute_uint32 (info, "unix::gid", 0);
       g_file_info_set_attribute_uint32 (info, "unix::mode", S_IFDIR | 0755);
-      g_autoptr (GVariant) dirmeta
-        = g_variant_ref_sink (ostree_create_directory_metadata (info, NULL));
+      /* transfer full, and sunk already */
+      g_autoptr (GVariant) dirmeta = ostree_create_directory_metadata (info, NULL);
       g_autofree guchar *csum = NULL;
       if (!ostree_repo_write_metadata (repo, OSTREE_OBJECT_TYPE_DIR_META, NULL, dirmeta, &csum,
                                        cancellable, error))
