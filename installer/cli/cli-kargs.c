@@ -2,8 +2,6 @@
 #include "cli.h"
 
 #include <stdio.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "deploy/deploy.h"
@@ -17,65 +15,6 @@ static char **opt_append;
 static char **opt_append_if_missing;
 static char **opt_delete;
 static char **opt_replace;
-
-/* What --disk attached and mounted, undone in reverse on every exit path. */
-typedef struct
-{
-  char *loop;
-  char *mnt;
-  gboolean root_mounted, boot_mounted;
-} DiskSession;
-
-static void
-disk_session_clear (DiskSession *s)
-{
-  if (s->boot_mounted)
-    {
-      g_autofree char *boot = g_build_filename (s->mnt, "boot", NULL);
-      (void)berth_disk_umount (boot, NULL);
-    }
-  if (s->root_mounted)
-    (void)berth_disk_umount (s->mnt, NULL);
-  if (s->mnt != NULL)
-    (void)rmdir (s->mnt);
-  if (s->loop != NULL)
-    (void)berth_disk_loop_detach (s->loop, NULL);
-  g_free (s->loop);
-  g_free (s->mnt);
-}
-
-/* Attaches (for an image file) and mounts root and /boot of an installed disk, read-only
- * unless @writable. */
-static gboolean
-open_disk (DiskSession *s, const char *path, gboolean writable, GError **error)
-{
-  struct stat st;
-  if (stat (path, &st) < 0)
-    return berth_throw_errno (error, path);
-  const char *device = path;
-  if (S_ISREG (st.st_mode))
-    {
-      if (!berth_disk_loop_attach (path, 0, &s->loop, error))
-        return FALSE;
-      device = s->loop;
-    }
-  g_autoptr (BerthDiskFound) found = NULL;
-  if (!berth_disk_open_installed (device, &found, error))
-    return FALSE;
-  g_autoptr (GError) e = NULL;
-  s->mnt = g_dir_make_tmp ("berth-kargs-XXXXXX", &e);
-  if (s->mnt == NULL)
-    return berth_throw (error, BERTH_ERROR_FAILED, "%s", e->message);
-  unsigned long flags = writable ? 0 : MS_RDONLY;
-  if (!berth_disk_mount_any (found->root, s->mnt, flags, error))
-    return FALSE;
-  s->root_mounted = TRUE;
-  g_autofree char *boot = g_build_filename (s->mnt, "boot", NULL);
-  if (!berth_disk_mount (found->boot, boot, "ext4", flags, NULL, error))
-    return FALSE;
-  s->boot_mounted = TRUE;
-  return TRUE;
-}
 
 static gboolean
 edit (BerthKargs *kargs, GError **error)
@@ -124,13 +63,13 @@ berth_cmd_kargs (const BerthCommand *cmd, int argc, char **argv)
   gboolean editing = opt_append || opt_append_if_missing || opt_delete || opt_replace;
 
   g_autoptr (GError) error = NULL;
-  __attribute__ ((cleanup (disk_session_clear))) DiskSession session = { 0 };
+  g_auto (BerthDiskSession) session = { 0 };
   const char *sysroot = opt_sysroot;
   if (opt_disk != NULL)
     {
       if (geteuid () != 0)
         return berth_cli_usage (cmd, "--disk needs root (it attaches and mounts the disk)");
-      if (!open_disk (&session, opt_disk, editing, &error))
+      if (!berth_disk_session_open (&session, opt_disk, editing, &error))
         return berth_cli_fail (cmd, error);
       sysroot = session.mnt;
     }

@@ -1,6 +1,7 @@
 /* An installed disk, opened again: its GPT read with libfdisk, the partition nodes added with
- * BLKPG (the kernel here parses no GPT), and the berth layout's partitions found by type. For
- * `berth kargs --disk` and other offline edits of an installed system. */
+ * BLKPG (the kernel here parses no GPT), and the berth layout's partitions found by type and
+ * mounted, for `berth kargs --disk`, `berth upgrade --disk` and other offline edits of an
+ * installed system. */
 #include "disk.h"
 #include "disk-private.h"
 
@@ -8,7 +9,9 @@
 #include <linux/blkpg.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/util-fdisk.h"
 
@@ -103,4 +106,88 @@ berth_disk_mount_any (const char *source, const char *target, unsigned long flag
   g_propagate_prefixed_error (error, g_steal_pointer (&last),
                               "Mounting %s (tried xfs, ext4, btrfs): ", source);
   return FALSE;
+}
+
+gboolean
+berth_disk_session_open (BerthDiskSession *session, const char *path, gboolean writable,
+                         GError **error)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    return berth_throw_errno (error, path);
+  const char *device = path;
+  if (S_ISREG (st.st_mode))
+    {
+      if (!berth_disk_loop_attach (path, 0, &session->loop, error))
+        return FALSE;
+      device = session->loop;
+    }
+  g_autoptr (BerthDiskFound) found = NULL;
+  if (!berth_disk_open_installed (device, &found, error))
+    return FALSE;
+  g_autoptr (GError) local = NULL;
+  session->mnt = g_dir_make_tmp ("berth-disk-XXXXXX", &local);
+  if (session->mnt == NULL)
+    return berth_throw (error, BERTH_ERROR_FAILED, "%s", local->message);
+  unsigned long flags = writable ? 0 : MS_RDONLY;
+  if (!berth_disk_mount_any (found->root, session->mnt, flags, error))
+    return FALSE;
+  session->root_mounted = TRUE;
+  g_autofree char *boot = g_build_filename (session->mnt, "boot", NULL);
+  if (!berth_disk_mount (found->boot, boot, "ext4", flags, NULL, error))
+    return FALSE;
+  session->boot_mounted = TRUE;
+  return TRUE;
+}
+
+/* Keeps the first error of a sequence of undo steps; FALSE when there was one. */
+static gboolean
+keep_first (GError **error, GError *local)
+{
+  if (local == NULL)
+    return TRUE;
+  if (error != NULL && *error == NULL)
+    g_propagate_error (error, local);
+  else
+    g_error_free (local);
+  return FALSE;
+}
+
+gboolean
+berth_disk_session_close (BerthDiskSession *session, GError **error)
+{
+  GError *local = NULL;
+  gboolean ok = TRUE;
+  if (session->boot_mounted)
+    {
+      g_autofree char *boot = g_build_filename (session->mnt, "boot", NULL);
+      (void)berth_disk_umount (boot, &local);
+      ok &= keep_first (error, g_steal_pointer (&local));
+      session->boot_mounted = FALSE;
+    }
+  if (session->root_mounted)
+    {
+      (void)berth_disk_umount (session->mnt, &local);
+      ok &= keep_first (error, g_steal_pointer (&local));
+      session->root_mounted = FALSE;
+    }
+  if (session->mnt != NULL && rmdir (session->mnt) < 0)
+    {
+      (void)berth_throw_errno (&local, session->mnt);
+      ok &= keep_first (error, g_steal_pointer (&local));
+    }
+  if (session->loop != NULL)
+    {
+      (void)berth_disk_loop_detach (session->loop, &local);
+      ok &= keep_first (error, g_steal_pointer (&local));
+    }
+  g_clear_pointer (&session->loop, g_free);
+  g_clear_pointer (&session->mnt, g_free);
+  return ok;
+}
+
+void
+berth_disk_session_clear (BerthDiskSession *session)
+{
+  (void)berth_disk_session_close (session, NULL);
 }

@@ -231,4 +231,26 @@ char **berth_disk_mounted_at (const char *node, GError **error);
 gboolean berth_disk_mount_any (const char *source, const char *target, unsigned long flags,
                                GError **error);
 
+/* An installed disk opened for an offline edit (`berth kargs --disk`, `berth upgrade --disk`):
+ * attached to a loop device when it is an image file, its root and /boot partitions found by
+ * GPT type (berth_disk_open_installed) and mounted, root at @mnt, /boot at @mnt/boot, which is
+ * the sysroot libostree loads. */
+typedef struct
+{
+  char *loop; /* the loop device attached for an image file; NULL for a block device */
+  char *mnt;  /* a new temporary directory */
+  gboolean root_mounted, boot_mounted;
+} BerthDiskSession;
+
+/* Opens @path (a whole disk, or a disk image file) into @session (zero-initialised), mounted
+ * read-only unless @writable. On failure @session holds what was done so far: clear it. */
+gboolean berth_disk_session_open (BerthDiskSession *session, const char *path, gboolean writable,
+                                  GError **error);
+/* Undoes it in reverse (/boot, root, the directory, the loop device), every step even after one
+ * failed; the first failure is returned. A cleared session is a no-op. */
+gboolean berth_disk_session_close (BerthDiskSession *session, GError **error);
+/* The same, for cleanup paths that have nowhere to report. */
+void berth_disk_session_clear (BerthDiskSession *session);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BerthDiskSession, berth_disk_session_clear)
+
 G_END_DECLS

@@ -108,5 +108,5 @@ rc=0
 "$BERTH" kargs --disk "$dev" --delete not-there 2>"$tmp/err" >/dev/null || rc=$?
 [ "$rc" != 0 ] || fail "deleting a missing argument succeeded"
 assert_contains "$(cat "$tmp/err")" "not-there"
-grep -q "berth-kargs-" /proc/mounts && fail "berth kargs left a mount behind"
+grep -q "berth-disk-" /proc/mounts && fail "berth kargs left a mount behind"
 log "failures ok"
