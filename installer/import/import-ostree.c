@@ -575,10 +575,12 @@ verify_signature (OstreeRepo *repo, const BerthImportImage *image, const char *c
                   GBytes *commit_data, GBytes *commitmeta, GError **error)
 {
   const char *remote = image->verify_remote;
+  /* the keys: those of the remote as the verifying repository defines it */
+  OstreeRepo *keys = image->verify_repo != NULL ? image->verify_repo : repo;
   g_autoptr (GError) local = NULL;
   /* any option reads the remote (a url is not needed: ostree-ext's remotes may have none) */
   gboolean gpg_verify = TRUE;
-  if (!ostree_repo_get_remote_boolean_option (repo, remote, "gpg-verify", TRUE, &gpg_verify,
+  if (!ostree_repo_get_remote_boolean_option (keys, remote, "gpg-verify", TRUE, &gpg_verify,
                                               &local))
     return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
                         "The image asks for a signature check with the keys of ostree remote "
@@ -593,7 +595,7 @@ verify_signature (OstreeRepo *repo, const BerthImportImage *image, const char *c
                         "referenced",
                         commit, image->image_ref, remote);
   g_autofree char *results = NULL;
-  if (!ostree_repo_signature_verify_commit_data (repo, remote, commit_data, commitmeta,
+  if (!ostree_repo_signature_verify_commit_data (keys, remote, commit_data, commitmeta,
                                                  OSTREE_REPO_VERIFY_FLAGS_NO_SIGNAPI, &results,
                                                  &local))
     {

@@ -167,6 +167,7 @@ berth_pull_image (OstreeRepo *repo, BerthImageSource *source, const BerthPullOpt
                             "\"%s\" could verify; name it without the ostree-remote- prefix",
                             image_ref, ref->remote);
       image.verify_remote = ref->remote;
+      image.verify_repo = options->verify_repo;
     }
 
   g_autofree BerthImportLayerDesc *layers = g_new0 (BerthImportLayerDesc, n_layers);

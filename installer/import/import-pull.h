@@ -26,6 +26,9 @@ typedef struct
    * one call at a time, at most every 100 ms, and when the last byte is read. Optional. */
   void (*bytes) (guint64 done, guint64 total, gpointer data);
   gpointer progress_data; /* for both */
+  /* For an ostree-remote-* reference: the repository whose remote of that name verifies the
+   * commit's signature (BerthImportImage.verify_repo); NULL: the repository pulled into. */
+  OstreeRepo *verify_repo;
 } BerthPullOptions;
 
 /* Opens the repository at @path, creating it when missing: mode `bare` when running as root

@@ -146,6 +146,11 @@ typedef struct
    * ostree remote whose GPG keys must have signed the commit (NULL: no check). */
   const char *ostree_commit_label;
   const char *verify_remote;
+  /* The repository whose definition of @verify_remote (its config and NAME.trustedkeys.gpg)
+   * verifies the signature; NULL: the repository imported into. An upgrade verifies with the
+   * installed system's remote this way (berth_ostree_remote_repo_new) without ever writing it
+   * into the system repository's config. */
+  OstreeRepo *verify_repo;
 } BerthImportImage;
 
 /* Whether berth can import @image at all. */
@@ -254,7 +259,7 @@ typedef struct
   GVariant *options;
   GStrv key_paths; /* the files read, in gpgkeypath's order (a directory: its files, sorted) */
   GPtrArray *keys; /* GBytes: each file's contents */
-  guint n_keys;    /* OpenPGP keys found in them */
+  guint n_keys;    /* OpenPGP keys found in them (one two files hold counts once) */
 } BerthOstreeRemote;
 
 void berth_ostree_remote_free (BerthOstreeRemote *remote);
@@ -282,6 +287,67 @@ GVariant *berth_ostree_remote_options_with (const BerthOstreeRemote *remote, con
  * @repo has the remote already. */
 gboolean berth_ostree_remote_add (OstreeRepo *repo, const BerthOstreeRemote *remote,
                                   GCancellable *cancellable, GError **error);
+
+/* The remote @name as an installed system defines it, for checking the commits it upgrades to
+ * with the keys its own libostree would use, never this machine's: the `[remote "NAME"]` group
+ * of a *.conf file of the deployment's /etc/ostree/remotes.d (@deployment_path: the directory
+ * of the deployment whose /etc counts, the default one) or of @repo's config (the system's
+ * repository: `ostree remote add` on a booted system, older installs); a remote defined in both
+ * places is refused (the booted system's libostree refuses it too). Its keys: the files its
+ * gpgkeypath names, absolute paths and their symlinks resolved inside the deployment
+ * (berth_import_path_in_root), and the keyring NAME.trustedkeys.gpg of @repo (else of the
+ * deployment's remotes.d), where libostree looks first. config_path and key_paths are as the
+ * installed system names them ("/etc/ostree/remotes.d/NAME.conf", "/ostree/repo/config").
+ * Fails with BERTH_ERROR_INVALID_ARGUMENT naming the remote, the file and what fixes it: no
+ * definition, two, gpg-verify=false, no key at all, a gpgkeypath file that cannot be read or
+ * holds no key. Reads only: nothing of the system is written. */
+BerthOstreeRemote *berth_ostree_remote_load_installed (const char *name,
+                                                       const char *deployment_path,
+                                                       OstreeRepo *repo, GCancellable *cancellable,
+                                                       GError **error);
+
+/* A repository of its own that holds @remote and its keys and nothing else, in a new temporary
+ * directory (removed with it): the BerthPullOptions.verify_repo that checks an image's
+ * signature with a remote which must not be written into the repository pulled into. */
+typedef struct
+{
+  char *dir;
+  OstreeRepo *repo;
+} BerthOstreeRemoteRepo;
+
+BerthOstreeRemoteRepo *berth_ostree_remote_repo_new (const BerthOstreeRemote *remote,
+                                                     GCancellable *cancellable, GError **error);
+void berth_ostree_remote_repo_free (BerthOstreeRemoteRepo *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthOstreeRemoteRepo, berth_ostree_remote_repo_free)
+
+/* @path (absolute, or relative to @root) resolved as if @root were /: symbolic links are
+ * followed inside @root (an absolute target starts again at @root), `..` never climbs above it,
+ * at most 40 links. The result is @root joined with the resolved path; a component that does
+ * not exist ends the resolution (the rest is joined as it is, so opening it fails naming it).
+ * Fails for a loop of links and for errors other than a missing component. */
+gboolean berth_import_path_in_root (const char *root, const char *path, char **out_path,
+                                    GError **error);
+
+/* ---- pruning (after an upgrade) ---------------------------------------------------------- */
+
+/* Of @blob_refs (ostree/container/blob/... names), those that none of @manifests (OCI image
+ * manifests, JSON) names as a layer, sorted: what ostree-ext's `image prune` removes. A
+ * manifest that does not parse is an error (then nothing may be called unused). */
+gboolean berth_import_unused_layer_refs (const char *const *blob_refs, const char *const *manifests,
+                                         char ***out_unused, GError **error);
+
+/* Removes the blob refs of @repo that no image ref's manifest (its merge commit's
+ * `ostree.manifest`) names; their objects stay until the repository is pruned (the sysroot's
+ * prune keeps what deployments use). *@out_removed (may be NULL): the refs removed, sorted. An
+ * image ref without `ostree.manifest` fails with BERTH_ERROR_UNSUPPORTED_IMAGE before anything
+ * is removed. */
+gboolean berth_import_prune_layers (OstreeRepo *repo, char ***out_removed,
+                                    GCancellable *cancellable, GError **error);
+
+/* The `ostree.manifest-digest` of merge commit @commit: *@out_digest is NULL when it has none
+ * (a commit that is not an imported image's). */
+gboolean berth_import_get_manifest_digest (OstreeRepo *repo, const char *commit, char **out_digest,
+                                           GError **error);
 
 /* ---- reading the result ------------------------------------------------------------------ */
 

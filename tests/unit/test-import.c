@@ -2480,6 +2480,263 @@ test_ostree_remote_refusals (void)
   g_assert_true (berth_spawn_simple (&rm_error, "rm", "-rf", "--", dir, NULL));
 }
 
+/* ---- after an upgrade: the layers no image uses -------------------------------------------- */
+
+static char *
+manifest_json (const char *const *layer_hex)
+{
+  g_autoptr (GString) s = g_string_new (
+    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+    "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":"
+    "\"sha256:c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0\",\"size\":2},"
+    "\"layers\":[");
+  for (gsize i = 0; layer_hex[i] != NULL; i++)
+    g_string_append_printf (s,
+                            "%s{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                            "\"digest\":\"sha256:%s\",\"size\":1}",
+                            i ? "," : "", layer_hex[i]);
+  g_string_append (s, "]}");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static char *
+hex64 (char c)
+{
+  return g_strnfill (64, c);
+}
+
+static void
+test_unused_layer_refs (void)
+{
+  g_autofree char *a = hex64 ('a'), *b = hex64 ('b'), *c = hex64 ('c'), *d = hex64 ('d');
+  const char *old_layers[] = { a, b, NULL }; /* the image before the upgrade */
+  const char *new_layers[] = { c, b, NULL }; /* after it: b shared */
+  const char *other_layers[] = { d, NULL };  /* another image ref */
+  g_autofree char *m_new = manifest_json (new_layers);
+  g_autofree char *m_other = manifest_json (other_layers);
+  g_autofree char *m_old = manifest_json (old_layers);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *ref_a = berth_ref_for_blob (
+    "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &error);
+  g_assert_no_error (error);
+  g_autofree char *ref_b = g_strdup_printf ("ostree/container/blob/sha256_3A_%s", b);
+  g_autofree char *ref_c = g_strdup_printf ("ostree/container/blob/sha256_3A_%s", c);
+  g_autofree char *ref_d = g_strdup_printf ("ostree/container/blob/sha256_3A_%s", d);
+  g_autofree char *ref_e = g_strdup_printf ("ostree/container/blob/sha256_3A_%s", "e");
+  g_assert_cmpstr (ref_a, ==,
+                   "ostree/container/blob/"
+                   "sha256_3A_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  /* unsorted on purpose: the result is sorted */
+  const char *blob_refs[] = { ref_d, ref_e, ref_c, ref_b, ref_a, NULL };
+
+  /* after the upgrade: the new image and another one; a (old only) and e (no image) go */
+  {
+    const char *manifests[] = { m_new, m_other, NULL };
+    g_auto (GStrv) unused = NULL;
+    g_assert_true (berth_import_unused_layer_refs (blob_refs, manifests, &unused, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_strv_length (unused), ==, 2);
+    g_assert_cmpstr (unused[0], ==, ref_a);
+    g_assert_cmpstr (unused[1], ==, ref_e);
+  }
+  /* every image still there: only the ref no manifest names */
+  {
+    const char *manifests[] = { m_old, m_new, m_other, NULL };
+    g_auto (GStrv) unused = NULL;
+    g_assert_true (berth_import_unused_layer_refs (blob_refs, manifests, &unused, &error));
+    g_assert_cmpuint (g_strv_length (unused), ==, 1);
+    g_assert_cmpstr (unused[0], ==, ref_e);
+  }
+  /* no image at all: every blob ref is unused; no blob refs: nothing */
+  {
+    g_auto (GStrv) unused = NULL;
+    g_assert_true (berth_import_unused_layer_refs (blob_refs, NULL, &unused, &error));
+    g_assert_cmpuint (g_strv_length (unused), ==, 5);
+    g_auto (GStrv) none = NULL;
+    const char *manifests[] = { m_new, NULL };
+    g_assert_true (berth_import_unused_layer_refs (NULL, manifests, &none, &error));
+    g_assert_cmpuint (g_strv_length (none), ==, 0);
+  }
+  /* a manifest that does not parse: no answer, so nothing is removed */
+  {
+    const char *manifests[] = { m_new, "{\"schemaVersion\":2", NULL };
+    g_auto (GStrv) unused = NULL;
+    g_assert_false (berth_import_unused_layer_refs (blob_refs, manifests, &unused, &error));
+    g_assert_nonnull (error);
+    g_assert_null (unused);
+    g_clear_error (&error);
+  }
+}
+
+/* ---- paths inside an installed system ---------------------------------------------------- */
+
+static void
+test_path_in_root (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("berth-root-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* root/etc/pki/berth/k.gpg, and links to it of every kind */
+  g_autofree char *pki = g_build_filename (root, "etc/pki/berth", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (pki, 0755), ==, 0);
+  g_autofree char *usr = g_build_filename (root, "usr/share", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (usr, 0755), ==, 0);
+  g_autofree char *key = g_build_filename (pki, "k.gpg", NULL);
+  g_file_set_contents (key, "k", -1, &error);
+  g_assert_no_error (error);
+  static const struct
+  {
+    const char *link; /* below root */
+    const char *target;
+  } links[] = {
+    { "etc/pki/berth/abs.gpg", "/etc/pki/berth/k.gpg" }, /* absolute: from the root */
+    { "etc/pki/berth/rel.gpg", "k.gpg" },                /* relative: from its directory */
+    { "usr/share/keys", "../../etc/pki/berth" },         /* a directory */
+    { "etc/pki/berth/up.gpg", "../../../../../etc/pki/berth/k.gpg" }, /* .. stops at the root */
+    { "etc/host", "/etc" },                                           /* never the host's /etc */
+    { "etc/loop", "/etc/loop" },                                      /* a loop */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *l = g_build_filename (root, links[i].link, NULL);
+      g_assert_cmpint (symlink (links[i].target, l), ==, 0);
+    }
+  static const struct
+  {
+    const char *path;
+    const char *want; /* below root */
+  } cases[] = {
+    { "/etc/pki/berth/k.gpg", "/etc/pki/berth/k.gpg" },
+    { "etc/pki/berth/k.gpg", "/etc/pki/berth/k.gpg" },
+    { "/etc/pki/berth/abs.gpg", "/etc/pki/berth/k.gpg" },
+    { "/etc/pki/berth/rel.gpg", "/etc/pki/berth/k.gpg" },
+    { "/usr/share/keys/k.gpg", "/etc/pki/berth/k.gpg" },
+    /* .. after a link: from where the link led (as the kernel resolves it) */
+    { "/usr/share/keys/../berth/abs.gpg", "/etc/pki/berth/k.gpg" },
+    { "/etc/pki/berth/up.gpg", "/etc/pki/berth/k.gpg" },
+    { "/../../etc/./pki//berth/k.gpg", "/etc/pki/berth/k.gpg" },
+    { "/etc/host/passwd", "/etc/passwd" },
+    /* missing: the rest stays a name */
+    { "/etc/pki/nothere/../x.gpg", "/etc/pki/x.gpg" },
+    { "/etc/ostree/remotes.d/r.conf", "/etc/ostree/remotes.d/r.conf" },
+    { "/", "" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = NULL;
+      g_assert_true (berth_import_path_in_root (root, cases[i].path, &got, &error));
+      g_assert_no_error (error);
+      g_autofree char *want = g_strconcat (root, cases[i].want, NULL);
+      if (!g_str_equal (got, want))
+        g_error ("%s: got %s, expected %s", cases[i].path, got, want);
+    }
+  g_autofree char *got = NULL;
+  g_assert_false (berth_import_path_in_root (root, "/etc/loop/k", &got, &error));
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "symbolic links"));
+  g_assert_null (got);
+  g_clear_error (&error);
+  g_autoptr (GError) rm_error = NULL;
+  g_assert_true (berth_spawn_simple (&rm_error, "rm", "-rf", "--", root, NULL));
+}
+
+/* The remote of an installed system, for its upgrades: every way for it to be unusable is
+ * refused with the remote, the file as the system names it and the fix; host files never
+ * count (the root test upgrade.sh verifies with real keys). */
+static void
+test_ostree_remote_installed_refusals (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("berth-installed-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *deploy = g_build_filename (dir, "deploy", NULL);
+  g_autofree char *remotes_d = g_build_filename (deploy, "etc/ostree/remotes.d", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (remotes_d, 0755), ==, 0);
+  g_autofree char *repo_path = g_build_filename (dir, "repo", NULL);
+  g_autoptr (GFile) repo_file = g_file_new_for_path (repo_path);
+  g_autoptr (OstreeRepo) repo = ostree_repo_new (repo_file);
+  ostree_repo_create (repo, OSTREE_REPO_MODE_ARCHIVE, NULL, &error);
+  g_assert_no_error (error);
+
+  static const struct
+  {
+    const char *file; /* in the deployment's remotes.d; NULL: none */
+    const char *contents;
+    const char *repo_group; /* added to the repo's config */
+    const char *want[3];
+  } cases[] = {
+    { NULL,
+      NULL,
+      NULL,
+      { "ostree remote \"r\", but it does not define that remote",
+        "no [remote \"r\"] in its /etc/ostree/remotes.d/*.conf nor in /ostree/repo/config",
+        "/etc/ostree/remotes.d/r.conf needs a [remote \"r\"] section" } },
+    { "other.conf", "[remote \"a\"]\nurl=https://a/\n", NULL, { "does not define that remote" } },
+    { "r.conf",
+      "[remote \"r\"]\ngpg-verify=false\n",
+      NULL,
+      { "Ostree remote \"r\" in /etc/ostree/remotes.d/r.conf says gpg-verify=false" } },
+    { "r.conf",
+      "[remote \"r\"]\nurl=https://r/\n",
+      NULL,
+      { "Ostree remote \"r\" in /etc/ostree/remotes.d/r.conf has no key",
+        "no gpgkeypath= and no keyring /ostree/repo/r.trustedkeys.gpg" } },
+    /* an absolute gpgkeypath is the deployment's, never this machine's file of that name */
+    { "r.conf",
+      "[remote \"r\"]\ngpgkeypath=/etc/hostname\n",
+      NULL,
+      { "its gpgkeypath names /etc/hostname, which berth cannot read" } },
+    { "vendor.conf",
+      "[remote \"r\"]\ngpgkeypath=/usr/share/keys/\n",
+      NULL,
+      { "in /etc/ostree/remotes.d/vendor.conf: its gpgkeypath names /usr/share/keys/" } },
+    { "r.conf",
+      "[remote \"r\"]\nurl=https://r/\n",
+      "remote \"r\"",
+      { "defined twice on the installed system, in /etc/ostree/remotes.d/r.conf and in "
+        "/ostree/repo/config",
+        "Multiple specifications found for remote" } },
+    { NULL, NULL, "remote \"r\"", { "Ostree remote \"r\" in /ostree/repo/config has no key" } },
+    { "junk.conf",
+      "not a keyfile",
+      NULL,
+      { "The installed system's /etc/ostree/remotes.d/junk.conf is not an ostree remote file" } },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path
+        = cases[i].file ? g_build_filename (remotes_d, cases[i].file, NULL) : NULL;
+      if (path != NULL)
+        {
+          g_file_set_contents (path, cases[i].contents, -1, &error);
+          g_assert_no_error (error);
+        }
+      g_autoptr (GKeyFile) config = ostree_repo_copy_config (repo);
+      if (cases[i].repo_group != NULL)
+        g_key_file_set_string (config, cases[i].repo_group, "url", "https://repo/");
+      ostree_repo_write_config (repo, config, &error);
+      g_assert_no_error (error);
+      g_autoptr (BerthOstreeRemote) remote
+        = berth_ostree_remote_load_installed ("r", deploy, repo, NULL, &error);
+      g_assert_null (remote);
+      g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
+      for (gsize j = 0; j < G_N_ELEMENTS (cases[i].want) && cases[i].want[j] != NULL; j++)
+        if (strstr (error->message, cases[i].want[j]) == NULL)
+          g_error ("case %zu: \"%s\" not in: %s", i, cases[i].want[j], error->message);
+      g_clear_error (&error);
+      if (path != NULL)
+        g_assert_cmpint (unlink (path), ==, 0);
+      if (cases[i].repo_group != NULL)
+        {
+          g_key_file_remove_group (config, cases[i].repo_group, NULL);
+          ostree_repo_write_config (repo, config, &error);
+          g_assert_no_error (error);
+        }
+    }
+  g_autoptr (GError) rm_error = NULL;
+  g_assert_true (berth_spawn_simple (&rm_error, "rm", "-rf", "--", dir, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2489,6 +2746,10 @@ main (int argc, char **argv)
   g_test_add_func ("/import/ostree-path", test_ostree_path);
   g_test_add_func ("/import/ref-escape", test_ref_escape);
   g_test_add_func ("/import/ostree-remote/refusals", test_ostree_remote_refusals);
+  g_test_add_func ("/import/ostree-remote/installed-refusals",
+                   test_ostree_remote_installed_refusals);
+  g_test_add_func ("/import/path-in-root", test_path_in_root);
+  g_test_add_func ("/import/prune/unused-layer-refs", test_unused_layer_refs);
   ADD_TEST_MODES ("/import/fixtures/breakouts", test_breakouts);
   ADD_TEST ("/import/fixtures/hardlink-to-symlink", test_hardlink_to_symlink);
   ADD_TEST_MODES ("/import/fixtures/whiteout-sequence", test_whiteout_sequence);
