@@ -29,9 +29,8 @@ load_sysroot (const char *path, GError **error)
   return g_steal_pointer (&sysroot);
 }
 
-/* The options line without ostree=, which ostree owns (it points at the deployment). */
-static char *
-without_ostree_karg (const char *options)
+char *
+berth_deploy_kargs_without_ostree (const char *options)
 {
   g_auto (GStrv) args = g_strsplit (options ? options : "", " ", -1);
   g_autoptr (GString) out = g_string_new (NULL);
@@ -54,7 +53,8 @@ berth_deploy_get_kargs (const char *sysroot_path, guint index, char **out_kargs,
   if (d == NULL)
     return FALSE;
   OstreeBootconfigParser *bc = ostree_deployment_get_bootconfig (d);
-  *out_kargs = without_ostree_karg (bc ? ostree_bootconfig_parser_get (bc, "options") : "");
+  *out_kargs
+    = berth_deploy_kargs_without_ostree (bc ? ostree_bootconfig_parser_get (bc, "options") : "");
   return TRUE;
 }
 

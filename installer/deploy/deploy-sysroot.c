@@ -1,6 +1,7 @@
 /* The ostree sysroot on the target: init, stateroot, one deployment, and the files berth adds
  * to it (the stateroot's /var, /etc/fstab, the root SSH drop-in). */
 #include "deploy/deploy.h"
+#include "deploy-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -291,89 +292,6 @@ keep_remote (OstreeSysroot *sysroot, const char *deployment_path, const BerthOst
   return TRUE;
 }
 
-/* libostree 2022.7 prints "note: Deploying commit X which contains content in /var/Y that will
- * be ignored." to stderr (fprintf) for every top-level /var entry. berth seeds the stateroot's
- * /var from the image itself (seed_var), so these notes would mislead: while libostree
- * deploys, stderr goes through a pipe whose reader drops them and passes every other line. */
-typedef struct
-{
-  int saved; /* the real stderr */
-  int read_fd;
-  GThread *reader;
-} StderrFilter;
-
-static gboolean
-is_var_note (const char *line)
-{
-  return g_str_has_prefix (line, "note: Deploying commit ") && strstr (line, " in /var/") != NULL
-         && strstr (line, " that will be ignored.") != NULL;
-}
-
-static gpointer
-stderr_filter_thread (gpointer data)
-{
-  StderrFilter *f = data;
-  g_autoptr (GString) line = g_string_new (NULL);
-  char buf[4096];
-  ssize_t n;
-  while ((n = read (f->read_fd, buf, sizeof buf)) != 0)
-    {
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        break;
-      for (ssize_t i = 0; i < n; i++)
-        {
-          g_string_append_c (line, buf[i]);
-          if (buf[i] != '\n')
-            continue;
-          if (!is_var_note (line->str))
-            (void)!write (f->saved, line->str, line->len);
-          g_string_truncate (line, 0);
-        }
-    }
-  if (line->len > 0 && !is_var_note (line->str))
-    (void)!write (f->saved, line->str, line->len);
-  return NULL;
-}
-
-static void
-stderr_filter_start (StderrFilter *f)
-{
-  int p[2];
-  f->saved = -1;
-  f->reader = NULL;
-  fflush (stderr);
-  if (pipe2 (p, O_CLOEXEC) < 0)
-    return;
-  f->saved = fcntl (STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-  if (f->saved < 0 || dup2 (p[1], STDERR_FILENO) < 0)
-    {
-      close (p[0]);
-      close (p[1]);
-      if (f->saved >= 0)
-        close (f->saved);
-      f->saved = -1;
-      return;
-    }
-  close (p[1]);
-  f->read_fd = p[0];
-  f->reader = g_thread_new ("stderr-filter", stderr_filter_thread, f);
-}
-
-static void
-stderr_filter_stop (StderrFilter *f)
-{
-  if (f->saved < 0)
-    return;
-  fflush (stderr);
-  /* the pipe's last write end goes: the reader sees the end, forwards the rest, and stops */
-  (void)dup2 (f->saved, STDERR_FILENO);
-  g_thread_join (f->reader);
-  close (f->read_fd);
-  close (f->saved);
-}
-
 gboolean
 berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
                     BerthDeployResult **out_result, GCancellable *cancellable, GError **error)
@@ -400,8 +318,8 @@ berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
   opts.override_kernel_argv = kargs;
   g_autoptr (OstreeDeployment) deployment = NULL;
   /* the notes come from the deploy and from writing the deployment (its /var check) */
-  StderrFilter filter;
-  stderr_filter_start (&filter);
+  BerthStderrFilter filter;
+  berth_deploy_stderr_filter_start (&filter);
   gboolean deployed
     = ostree_sysroot_deploy_tree_with_options (
         sysroot, options->stateroot, options->merge_commit, origin,
@@ -412,7 +330,7 @@ berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
                                                  /* merge_deployment= */ NULL,
                                                  OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE,
                                                  cancellable, error);
-  stderr_filter_stop (&filter);
+  berth_deploy_stderr_filter_stop (&filter);
   if (!deployed)
     return FALSE;
 

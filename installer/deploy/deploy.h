@@ -1,7 +1,9 @@
 /* deploy: the ostree sysroot on the target.
  *
  * Owns: sysroot init, stateroot, deployment with kernel arguments and origin, /var seeding,
- * /etc/fstab and first-boot drop-ins in the new deployment. Must not write a bootloader.
+ * /etc/fstab and first-boot drop-ins in the new deployment, and upgrades of an installed
+ * system's default deployment (a new deployment, the repository pruned after it). Must not write
+ * a bootloader.
  * Depends on: import, disk, util.
  *
  * The target is a mounted root directory MNT with the /boot filesystem mounted at MNT/boot
@@ -121,5 +123,76 @@ gboolean berth_deploy_get_kargs (const char *sysroot_path, guint index, char **o
 /* Replaces them (ostree adds ostree= back), writing a new boot version atomically. */
 gboolean berth_deploy_set_kargs (const char *sysroot_path, guint index, const char *const *kargs,
                                  GError **error);
+
+/* A BLS `options` line without the ostree= argument, which ostree owns (it names the
+ * deployment): "root=UUID=x rw ostree=/ostree/boot.1/..." -> "root=UUID=x rw". */
+char *berth_deploy_kargs_without_ostree (const char *options);
+
+/* Whether @line is libostree 2022.7's note that a deploy ignores a commit's /var content
+ * ("note: Deploying commit X which contains content in /var/Y that will be ignored."), which
+ * berth drops from stderr while it deploys (see deploy-private.h). */
+gboolean berth_deploy_is_var_note (const char *line);
+
+/* ---- upgrades (deploy-upgrade.c) --------------------------------------------------------- */
+
+/* An installed system opened for `berth upgrade`: the sysroot, and what its default deployment
+ * (index 0, the one that boots) follows. Offline: the sysroot is a mounted disk, not the running
+ * system. */
+typedef struct
+{
+  OstreeSysroot *sysroot;
+  OstreeRepo *repo;             /* the system's repository: the upgrade pulls into it */
+  OstreeDeployment *deployment; /* the default deployment: the merge deployment of an upgrade */
+  char *stateroot;
+  char *commit;          /* the default deployment's commit */
+  char *deployment_path; /* SYSROOT/ostree/deploy/STATEROOT/deploy/CSUM.SERIAL */
+  char *deployment_name; /* "STATEROOT CSUM.SERIAL", for messages */
+  /* its origin's `[origin] container-image-reference` (DESIGN.md section 3) */
+  char *origin_imgref;
+  /* its commit's `ostree.manifest-digest` (the image it was deployed from); NULL when none */
+  char *manifest_digest;
+  char *kargs; /* its kernel arguments, without ostree= */
+  guint n_deployments;
+  gboolean locked; /* the sysroot's lock is held (writable) */
+} BerthDeploySystem;
+
+void berth_deploy_system_free (BerthDeploySystem *system);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDeploySystem, berth_deploy_system_free)
+
+/* Loads the sysroot at @sysroot_path (root there, its /boot at @sysroot_path/boot), locked
+ * (ostree's sysroot lock, held until it is freed) when @writable, and reads the default
+ * deployment. BERTH_ERROR_NOT_FOUND without deployments; BERTH_ERROR_UNSUPPORTED_IMAGE when the
+ * default deployment follows no container image (an origin without container-image-reference:
+ * a plain ostree ref, which `ostree admin upgrade` updates). */
+BerthDeploySystem *berth_deploy_system_open (const char *sysroot_path, gboolean writable,
+                                             GCancellable *cancellable, GError **error);
+
+/* Deploys @commit (in the system's repository) as the new default deployment of the same
+ * stateroot, the way `ostree admin deploy` does: checked bootable first
+ * (berth_deploy_check_bootable, before anything is written); the current default is the merge
+ * deployment (ostree's 3-way /etc merge), its kernel arguments and its origin are kept; it stays
+ * as the rollback entry, older deployments of the stateroot go (pinned ones and other
+ * stateroots' stay). /var is not touched (ostree's rule for upgrades). The repository's config
+ * is not written. Needs @system opened writable. The repository is not pruned here:
+ * berth_deploy_system_prune. */
+gboolean berth_deploy_upgrade (BerthDeploySystem *system, const char *commit,
+                               BerthDeployResult **out_result, GCancellable *cancellable,
+                               GError **error);
+
+typedef struct
+{
+  char **layer_refs; /* the blob refs removed (berth_import_prune_layers), sorted */
+  guint n_objects;   /* objects the prune deleted */
+  guint64 n_bytes;   /* their size */
+} BerthDeployPruneResult;
+
+void berth_deploy_prune_result_free (BerthDeployPruneResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDeployPruneResult, berth_deploy_prune_result_free)
+
+/* After an upgrade: removes the blob refs no image ref uses any more, then prunes the objects
+ * nothing reaches (refs and every deployment's commit kept, as ostree's sysroot cleanup
+ * prunes). */
+gboolean berth_deploy_system_prune (BerthDeploySystem *system, BerthDeployPruneResult **out_result,
+                                    GCancellable *cancellable, GError **error);
 
 G_END_DECLS

@@ -23,6 +23,44 @@ test_ssh_tmpfiles (void)
   g_assert_cmpstr (s, ==, want);
 }
 
+static void
+test_kargs_without_ostree (void)
+{
+  static const struct
+  {
+    const char *options, *want;
+  } cases[] = {
+    { "root=UUID=x rw boot=UUID=y berth.test=x ostree=/ostree/boot.1/default/abc/0",
+      "root=UUID=x rw boot=UUID=y berth.test=x" },
+    { "ostree=/ostree/boot.0/default/abc/0 quiet", "quiet" },
+    { "  root=UUID=x   rw  ", "root=UUID=x rw" },
+    { "ostree=/ostree/boot.0/default/abc/0", "" },
+    { "", "" },
+    { NULL, "" },
+    /* only the key ostree=, not one that starts like it */
+    { "ostree.prepare-root=1 ostree=/x rw", "ostree.prepare-root=1 rw" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = berth_deploy_kargs_without_ostree (cases[i].options);
+      g_assert_cmpstr (got, ==, cases[i].want);
+    }
+}
+
+static void
+test_var_note (void)
+{
+  g_assert_true (berth_deploy_is_var_note (
+    "note: Deploying commit 0123abcd which contains content in /var/lib that will be ignored.\n"));
+  g_assert_true (berth_deploy_is_var_note (
+    "note: Deploying commit 0123abcd which contains content in /var/cache that will be ignored."));
+  g_assert_false (berth_deploy_is_var_note ("error: Deploying commit 0123abcd failed\n"));
+  g_assert_false (berth_deploy_is_var_note (
+    "note: Deploying commit 0123abcd which contains content in /etc that will be ignored.\n"));
+  g_assert_false (berth_deploy_is_var_note ("note: Deploying commit 0123abcd in /var/lib\n"));
+  g_assert_false (berth_deploy_is_var_note (""));
+}
+
 /* ---- the deploy, on a target the shell test prepared ------------------------------------ */
 
 typedef struct
@@ -252,6 +290,8 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/deploy/ssh-tmpfiles", test_ssh_tmpfiles);
+  g_test_add_func ("/deploy/kargs-without-ostree", test_kargs_without_ostree);
+  g_test_add_func ("/deploy/var-note", test_var_note);
   g_test_add_func ("/deploy/image", test_deploy_image);
   return g_test_run ();
 }
