@@ -196,23 +196,15 @@ static char *opt_target_imgref;
 static int opt_workers;
 static gboolean opt_quiet;
 
-typedef struct
+void
+berth_cli_print_pull_event (BerthImportEvent event, int layer_index,
+                            const BerthImportLayerStats *stats, gpointer manifest)
 {
-  const BerthManifest *manifest;
-} PullProgress;
-
-static void
-pull_progress (BerthImportEvent event, int layer_index, const BerthImportLayerStats *stats,
-               gpointer user_data)
-{
-  PullProgress *p = user_data;
-  if (opt_quiet)
-    return;
+  const BerthManifest *m = manifest;
   const char *digest
-    = layer_index >= 0 ? ((const BerthDescriptor *)p->manifest->layers->pdata[layer_index])->digest
-                       : NULL;
+    = layer_index >= 0 ? ((const BerthDescriptor *)m->layers->pdata[layer_index])->digest : NULL;
   g_autofree char *line
-    = berth_import_event_describe (event, layer_index, p->manifest->layers->len, digest, stats);
+    = berth_import_event_describe (event, layer_index, m->layers->len, digest, stats);
   g_printerr ("%s\n", line);
 }
 
@@ -269,12 +261,11 @@ berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv)
   if (src == NULL)
     return pull_failed (cmd, error);
 
-  PullProgress progress = { berth_image_source_get_image (src)->manifest };
   BerthPullOptions options = {
     .target_imgref = target,
     .n_workers = (guint)opt_workers,
-    .progress = pull_progress,
-    .progress_data = &progress,
+    .progress = opt_quiet ? NULL : berth_cli_print_pull_event,
+    .progress_data = (gpointer)berth_image_source_get_image (src)->manifest,
   };
   g_autoptr (BerthImportResult) result = NULL;
   if (!berth_pull_image_at (opt_repo, src, &options, &result, cancellable, &error))

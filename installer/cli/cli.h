@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "import/import.h"
 #include "oci/oci-source.h"
 #include "util/util.h"
 
@@ -57,12 +58,17 @@ gboolean berth_cli_registry_options (BerthSourceOptions *out, const char *tls_ve
                                      const char *option_prefix, GError **error);
 /* An IMAGE argument, reading registries.conf only for a short name. */
 BerthImageRef *berth_cli_parse_image (const char *input, GError **error);
+/* The pull's progress on stderr, one line per layer (berth pull, berth upgrade): a
+ * BerthPullOptions.progress whose progress_data is the image's BerthManifest. */
+void berth_cli_print_pull_event (BerthImportEvent event, int layer_index,
+                                 const BerthImportLayerStats *stats, gpointer manifest);
 
 /* The commands, one per file. */
 int berth_cmd_inspect (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_install (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_kargs (const BerthCommand *cmd, int argc, char **argv);
+int berth_cmd_upgrade (const BerthCommand *cmd, int argc, char **argv);
 /* berth image SUBCOMMAND (cli-image-group.c) and its subcommands. */
 int berth_cmd_image (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_image_copy (const BerthCommand *cmd, int argc, char **argv);

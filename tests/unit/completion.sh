@@ -49,7 +49,7 @@ expect_not ()
   case " $got " in *" $2 "*) fail "completing '$1': '$2' should not be offered: $got" ;; esac
 }
 
-expect "" inspect pull install kargs image help version
+expect "" inspect pull install kargs upgrade image help version
 expect "image " encapsulate copy
 expect "image copy --" --dest-creds --dest-authfile --dest-cert-dir --dest-tls-verify --creds --arch
 expect "image copy --dest-tls-verify " true false
@@ -58,7 +58,7 @@ expect "image copy oci:x o" oci: oci-archive:
 expect "image encapsulate --" --repo --max-layers --label --compression --json --creds
 expect "image encapsulate --compression " gzip zstd none
 expect "ins" install
-expect "help " install kargs
+expect "help " install kargs upgrade
 expect "install --via" --via-loopback
 expect "install --bo" --bootloader --boot-size --boot-mount-spec
 expect "install --bootloader " auto systemd-boot none
@@ -66,6 +66,9 @@ expect "install --bootloader=sys" systemd-boot
 expect "install --filesystem " xfs ext4 btrfs
 expect "pull --" --repo --target-imgref --workers --quiet --authfile --creds --tls-verify
 expect "kargs --" --sysroot --disk --append --replace
+expect "upg" upgrade
+expect "upgrade --" --sysroot --disk --check --authfile --creds --cert-dir --tls-verify
+expect "upgrade --tls-verify " true false
 expect "inspect d" docker://
 expect "install ostree-unverified-" ostree-unverified-registry: ostree-unverified-image:
 expect_not "install --filesystem " auto
@@ -78,6 +81,7 @@ expect "image copy oci:x oci:$tmp/layouts/o" "$tmp/layouts/one"
 expect "install oci:x --via-loopback $tmp/di" "$tmp/disk.raw"
 expect "install --via-loopback oci:x $tmp/di" "$tmp/disk.raw"
 expect "install --ostree-remote-config $tmp/di" "$tmp/disk.raw"
+expect "upgrade --disk $tmp/di" "$tmp/disk.raw"
 expect "install ostree-remote-" ostree-remote-registry: ostree-remote-image:
 expect "install --to-filesystem oci:x $tmp/lay" "$tmp/layouts"
 expect "pull --repo $tmp/lay" "$tmp/layouts"
