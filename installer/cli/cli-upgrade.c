@@ -52,22 +52,50 @@ describe_remote (const BerthOstreeRemote *remote)
                           files);
 }
 
+/* How far an upgrade got, for what a failure says about the system. */
+typedef enum
+{
+  STAGE_READ,   /* the system, the remote, the image's manifest: nothing written */
+  STAGE_PULL,   /* the import's transaction: aborted, no ref written */
+  STAGE_DEPLOY, /* the deploy: ostree switches to the new deployment atomically, or not */
+  STAGE_PRUNE,  /* the new deployment is the default */
+} Stage;
+
+/* What the system boots after a failure in @stage, read again where it may have changed. */
+static char *
+state_after (Stage stage, const char *sysroot, const BerthDeploySystem *system)
+{
+  if (stage == STAGE_PRUNE)
+    return g_strdup ("the new deployment is the default (the repository was not pruned)");
+  if (stage == STAGE_DEPLOY)
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (BerthDeploySystem) now = berth_deploy_system_open (sysroot, FALSE, NULL, &local);
+      if (now == NULL)
+        return g_strdup_printf ("the system could not be read again (%s)", local->message);
+      if (!g_str_equal (now->deployment_name, system->deployment_name))
+        return g_strdup_printf ("the new deployment %s is the default", now->deployment_name);
+    }
+  return g_strdup_printf ("nothing was deployed; the default deployment is still %s%s",
+                          system->deployment_name,
+                          stage == STAGE_PULL ? " (no ref was written for the pull)" : "");
+}
+
 static int
-upgrade_failed (const BerthCommand *cmd, const GError *error, const BerthDeploySystem *system,
-                gboolean deployed)
+upgrade_failed (const BerthCommand *cmd, const GError *error, Stage stage, const char *sysroot,
+                const BerthDeploySystem *system)
 {
   int signo = berth_cli_caught_signal ();
+  g_autofree char *state = system != NULL ? state_after (stage, sysroot, system) : NULL;
   if (signo == 0)
     {
       int status = berth_cli_fail (cmd, error);
-      if (system != NULL && !deployed)
-        g_printerr ("berth %s: nothing was deployed; the default deployment is still %s\n",
-                    cmd->name, system->deployment_name);
+      if (state != NULL)
+        g_printerr ("berth %s: %s\n", cmd->name, state);
       return status;
     }
   g_printerr ("berth %s: interrupted by %s; %s\n", cmd->name, berth_cli_signal_name (signo),
-              deployed ? "the new deployment is written (the repository was not pruned)"
-                       : "nothing was deployed and no ref was written for the pull");
+              state != NULL ? state : "nothing was written");
   return 128 + signo;
 }
 
@@ -114,10 +142,10 @@ berth_cmd_upgrade (const BerthCommand *cmd, int argc, char **argv)
   g_autoptr (BerthDeploySystem) system
     = berth_deploy_system_open (sysroot, writable, cancellable, &error);
   if (system == NULL)
-    return upgrade_failed (cmd, error, NULL, FALSE);
+    return upgrade_failed (cmd, error, STAGE_READ, sysroot, NULL);
   g_autoptr (BerthImageRef) ref = origin_ref (system, &error);
   if (ref == NULL)
-    return upgrade_failed (cmd, error, system, FALSE);
+    return upgrade_failed (cmd, error, STAGE_READ, sysroot, system);
   /* the image ref the install wrote, updated in place (DESIGN.md section 3) */
   g_autofree char *target = berth_image_ref_to_string (ref);
 
@@ -132,16 +160,16 @@ berth_cmd_upgrade (const BerthCommand *cmd, int argc, char **argv)
       remote = berth_ostree_remote_load_installed (ref->remote, system->deployment_path,
                                                    system->repo, cancellable, &error);
       if (remote == NULL)
-        return upgrade_failed (cmd, error, system, FALSE);
+        return upgrade_failed (cmd, error, STAGE_READ, sysroot, system);
       verify = berth_ostree_remote_repo_new (remote, cancellable, &error);
       if (verify == NULL)
-        return upgrade_failed (cmd, error, system, FALSE);
+        return upgrade_failed (cmd, error, STAGE_READ, sysroot, system);
     }
 
   g_autoptr (BerthImageSource) src
     = berth_image_source_open (ref, &source_options, cancellable, &error);
   if (src == NULL)
-    return upgrade_failed (cmd, error, system, FALSE);
+    return upgrade_failed (cmd, error, STAGE_READ, sysroot, system);
   const BerthResolvedImage *image = berth_image_source_get_image (src);
   g_autofree char *new_digest = short_digest (image->manifest_digest);
   g_autofree char *old_digest = short_digest (system->manifest_digest);
@@ -177,7 +205,7 @@ berth_cmd_upgrade (const BerthCommand *cmd, int argc, char **argv)
           g_autofree char *r = describe_remote (remote);
           g_prefix_error (&error, "Pulling %s, checked with %s: ", system->origin_imgref, r);
         }
-      return upgrade_failed (cmd, error, system, FALSE);
+      return upgrade_failed (cmd, error, STAGE_PULL, sysroot, system);
     }
   guint n_reused = 0;
   for (guint i = 0; i < pulled->n_layers; i++)
@@ -190,14 +218,14 @@ berth_cmd_upgrade (const BerthCommand *cmd, int argc, char **argv)
 
   g_autoptr (BerthDeployResult) deployed = NULL;
   if (!berth_deploy_upgrade (system, pulled->merge_commit, &deployed, cancellable, &error))
-    return upgrade_failed (cmd, error, system, FALSE);
+    return upgrade_failed (cmd, error, STAGE_DEPLOY, sysroot, system);
   /* what the old image left: its layers, then the objects nothing reaches */
   g_autoptr (BerthDeployPruneResult) pruned = NULL;
   g_autoptr (GError) prune_error = NULL;
   if (!berth_deploy_system_prune (system, &pruned, cancellable, &prune_error))
     {
       if (berth_cli_caught_signal () != 0)
-        return upgrade_failed (cmd, prune_error, system, TRUE);
+        return upgrade_failed (cmd, prune_error, STAGE_PRUNE, sysroot, system);
       g_printerr ("berth %s: warning: the new deployment is written, but pruning the repository "
                   "failed (the next upgrade prunes again): %s\n",
                   cmd->name, prune_error->message);

@@ -13,7 +13,8 @@
 #   - nothing new: "No update available", nothing changes (BLS entries byte-identical);
 #   - a commit signed by another key, an unsigned one, and a system without the remote: refused
 #     naming remote "berthtest", the disk exactly as before (deployments, refs, BLS entries,
-#     the repo's config);
+#     the repo's config); an image without a kernel: pulled, but not deployed (deployments and
+#     BLS entries as before);
 #   - a second upgrade keeps 2 deployments (the oldest goes);
 #   - berth kargs --disk (which shares the disk session) still reads and edits.
 # shellcheck source=tests/lib/common.sh
@@ -92,17 +93,20 @@ c3=$(ostree_image_commit os/v3 "$w/tree-3" "$key_a")
 make_tree "$w/tree-b" b
 cb=$(ostree_image_commit os/b "$w/tree-b" "$key_b")
 make_tree "$w/tree-u" u
+make_tree "$w/tree-n" n
+rm -r "$w/tree-n/usr/lib/modules"
+cn=$(ostree_image_commit os/n "$w/tree-n" "$key_a")
 ostree commit --repo="$src" --branch=os/unsigned --tree=dir="$w/tree-u" \
   --subject="berth unsigned" --timestamp=2026-01-01T00:00:00Z >/dev/null
 cu=$(ostree rev-parse --repo="$src" os/unsigned)
-for v in 1 2 3 b u; do
+for v in 1 2 3 b u n; do
   c=c$v
   image "v$v" "${!c}"
 done
 v1_layer=$(layer_ref v1 0) v2_layer=$(layer_ref v2 0) derived_layer=$(layer_ref v1 1)
 assert_eq "$(layer_ref v2 1)" "$derived_layer" "the derived layer's blob, shared"
 image stable "$c1"
-log "images: v1 $c1, v2 $c2, v3 $c3 (key a), by-b $cb (key b), unsigned $cu"
+log "images: v1 $c1, v2 $c2, v3 $c3, no kernel $cn (key a), by-b $cb (key b), unsigned $cu"
 
 cat >"$w/remote.conf" <<EOF
 [remote "berthtest"]
@@ -145,8 +149,9 @@ deployments ()
 {
   ostree admin status --sysroot="$r" 2>/dev/null | sed -n 's/^[* ] default \([0-9a-f]*\.[0-9]*\).*/\1/p'
 }
-# state: what an upgrade may change, as text: the deployments and their origins, the boot
-# version, the BLS entries (names and bytes), every ref and its commit, the repo's config
+# state [boot]: what an upgrade may change, as text: the deployments and their origins, the
+# boot version, the BLS entries (names and bytes), the repo's config, and (without "boot")
+# every ref and its commit
 state ()
 {
   local f ref
@@ -154,11 +159,12 @@ state ()
   for f in "$r"/ostree/deploy/default/deploy/*.origin; do printf '== %s\n' "${f##*/}"; cat "$f"; done
   readlink "$r/boot/loader"
   for f in "$r"/boot/loader/entries/*; do printf '== %s\n' "${f##*/}"; cat "$f"; done
+  printf '== config\n'
+  cat "$repo/config"
+  [ "${1:-}" != boot ] || return 0
   ostree refs --repo="$repo" | sort | while read -r ref; do
     printf '%s %s\n' "$ref" "$(ostree rev-parse --repo="$repo" "$ref")"
   done
-  printf '== config\n'
-  cat "$repo/config"
 }
 # entry_options N: the options line of BLS entry ostree-N-default.conf
 entry_options ()
@@ -260,6 +266,7 @@ assert_eq "$(cat "$repo/config")" "$config_v1" "the repo's config after the upgr
 ostree fsck --repo="$repo" >"$w/fsck.out" 2>&1 || { cat "$w/fsck.out" >&2; fail "ostree fsck after the upgrade"; }
 ostree show --repo="$repo" "$c1" >/dev/null 2>&1 && fail "v1's ostree commit $c1 was not pruned"
 state_v2=$(state)
+state_v2_boot=$(state boot)
 close_disk
 
 upgrade again
@@ -306,6 +313,17 @@ open_disk rw
 assert_eq "$(state)" "$state_noremote" "no remote: the disk after the refused upgrade"
 mv "$w/berthtest.conf.saved" "$d2/etc/ostree/remotes.d/berthtest.conf"
 close_disk
+
+# a signed image that cannot boot: pulled, but refused before the deploy writes anything
+image stable "$cn"
+upgrade no-kernel
+assert_eq "$rc" 1 "no kernel: exit status"
+assert_contains "$(cat "$w/no-kernel.err")" "The image is not bootable: it has no /usr/lib/modules"
+assert_contains "$(cat "$w/no-kernel.err")" "nothing was deployed; the default deployment is still default ${after[0]}"
+open_disk
+assert_eq "$(state boot)" "$state_v2_boot" "no kernel: the boot state after the refused upgrade"
+close_disk
+image stable "$c3"
 
 # ---- a second upgrade: still 2 deployments ---------------------------------------------------
 
