@@ -16,7 +16,8 @@
 #     the repo's config); an image without a kernel: pulled, but not deployed (deployments and
 #     BLS entries as before);
 #   - a second upgrade keeps 2 deployments (the oldest goes);
-#   - berth kargs --disk (which shares the disk session) still reads and edits.
+#   - berth kargs --disk (which shares the disk session) still reads and edits;
+#   - an unverified origin (oci:LAYOUT:TAG) upgraded through --sysroot, no signature asked for.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/disk.sh
@@ -31,6 +32,10 @@ t0=$SECONDS
 
 w=
 mktemp_dir w
+# whatever berth itself attached over the disk image files (a berth that died mid-way): its
+# loop devices and their mounts, found from the files, undone on any exit
+on_exit "_disk_cleanup_file '$w/disk.img'"
+on_exit "_disk_cleanup_file '$w/disk2.img'"
 ostree_image_init "$w/img"
 layout=$OSTREE_IMAGE_LAYOUT
 src=$OSTREE_IMAGE_SRC
@@ -124,6 +129,7 @@ part_of_type ()
   nr=$(partx -g -o NR,TYPE "$1" 2>/dev/null | awk -v t="${2,,}" 'tolower($2) == t { print $1; exit }')
   [ -z "$nr" ] || disk_part "$1" "$nr"
 }
+dev2=
 # open_disk [OPTS]: disk.img attached, root at $r, /boot at $r/boot (read-only unless OPTS)
 dev=
 r=$w/r
@@ -348,5 +354,27 @@ assert_eq "$kargs" "$kargs_v1" "berth kargs --disk after the upgrades"
 "$BERTH" kargs --disk "$w/disk.img" --append berth.after=upgrade >/dev/null
 assert_eq "$("$BERTH" kargs --disk "$w/disk.img")" "$kargs_v1 berth.after=upgrade" "berth kargs --disk --append"
 [ -z "$(losetup -n -O NAME -j "$w/disk.img")" ] || fail "berth kargs left a loop device over disk.img"
+
+# ---- an unverified origin, upgraded through --sysroot (the caller mounted it) ------------------
+
+image plain "$c1"
+"$BERTH" install "oci:$layout:plain" "$w/disk2.img" --via-loopback --size 2G --bootloader none \
+  >"$w/install2.out" 2>&1 || { cat "$w/install2.out" >&2; fail "the install of oci:...:plain failed"; }
+image plain "$cu" # no signature asked for: an unsigned commit is fine
+disk_attach dev2 "$w/disk2.img"
+disk_scan "$dev2"
+disk_mount "$(part_of_type "$dev2" "$DISK_TYPE_ROOT_X86_64")" "$w/r2"
+disk_mount "$(part_of_type "$dev2" "$DISK_TYPE_XBOOTLDR")" "$w/r2/boot"
+"$BERTH" upgrade --sysroot "$w/r2" >"$w/plain.out" 2>"$w/plain.err" ||
+  { cat "$w/plain.err" >&2; fail "the upgrade of the unverified origin failed"; }
+sed 's/^/#   plain: /' "$w/plain.out" >&2
+assert_contains "$(cat "$w/plain.out")" "Pulled ostree-unverified-image:oci:$layout:plain"
+case "$(cat "$w/plain.out" "$w/plain.err")" in *Signature* | *signature*) fail "a signature was checked for an unverified origin" ;; esac
+mapfile -t plain < <(ostree admin status --sysroot="$w/r2" 2>/dev/null | sed -n 's/^[* ] default \([0-9a-f]*\.[0-9]*\).*/\1/p')
+assert_eq "${#plain[@]}" 2 "deployments after upgrading the unverified origin"
+assert_eq "$(sed -n 's/^VERSION_ID=//p' "$w/r2/ostree/deploy/default/deploy/${plain[0]}/usr/lib/os-release")" u "the new deployment of the unverified origin"
+assert_eq "$(sed -n 's/^container-image-reference=//p' "$w/r2/ostree/deploy/default/deploy/${plain[0]}.origin")" \
+  "ostree-unverified-image:oci:$layout:plain" "the unverified origin, kept"
+disk_release "$dev2"
 
 log "passed in $((SECONDS - t0)) s"
