@@ -1129,6 +1129,44 @@ join_bytes (GBytes *a, GBytes *b)
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
+/* CRC-32 as gzip computes it (RFC 1952), bit by bit: for the header CRC below. */
+static guint32
+crc32_of (const guint8 *data, gsize len)
+{
+  guint32 crc = 0xffffffff;
+  for (gsize i = 0; i < len; i++)
+    {
+      crc ^= data[i];
+      for (int k = 0; k < 8; k++)
+        crc = (crc >> 1) ^ (0xedb88320 & (0u - (crc & 1)));
+    }
+  return ~crc;
+}
+
+/* @gz (one member with a plain 10-byte header, as GLib writes it) with a header that has every
+ * optional field (RFC 1952 2.3.1): FEXTRA (a BGZF-style 6-byte subfield), FNAME, FCOMMENT and
+ * FHCRC. */
+static GBytes *
+gzip_header_fields (GBytes *gz)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (gz, &len);
+  g_assert_cmpuint (len, >, 18);
+  g_assert_cmpuint (data[3], ==, 0);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_byte_array_append (out, data, 10);
+  out->data[3] = 0x04 | 0x08 | 0x10 | 0x02; /* FEXTRA FNAME FCOMMENT FHCRC */
+  static const guint8 extra[] = { 6, 0, 'B', 'C', 2, 0, 0x12, 0x34 };
+  g_byte_array_append (out, extra, sizeof extra);
+  g_byte_array_append (out, (const guint8 *)"layer.tar", 10);
+  g_byte_array_append (out, (const guint8 *)"a berth test member", 20);
+  guint32 crc = crc32_of (out->data, out->len);
+  guint8 hcrc[2] = { crc & 0xff, (crc >> 8) & 0xff };
+  g_byte_array_append (out, hcrc, 2);
+  g_byte_array_append (out, data + 10, (guint)(len - 10));
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
 /* gzip as gzip(1) and libarchive read it: several members in a row are one stream, bytes after
  * the last member are read (to the blob's end, for its digest) and dropped; and any read size. */
 static void
@@ -1145,7 +1183,11 @@ test_gzip_shapes (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) members = join_bytes (gz_first, gz_rest);
   g_autoptr (GBytes) gz = gzip_bytes (tar);
   g_autoptr (GBytes) trailing = concat_bytes (gz, 4096);
-  GBytes *shapes[] = { members, trailing, gz };
+  /* headers with every optional field, split anywhere when read a byte at a time */
+  g_autoptr (GBytes) fields_first = gzip_header_fields (gz_first);
+  g_autoptr (GBytes) fields_rest = gzip_header_fields (gz_rest);
+  g_autoptr (GBytes) fields = join_bytes (fields_first, fields_rest);
+  GBytes *shapes[] = { members, trailing, gz, fields };
   for (gsize i = 0; i < G_N_ELEMENTS (shapes); i++)
     for (int trickle = 0; trickle < 2; trickle++)
       {
@@ -1173,8 +1215,20 @@ test_gzip_shapes (Fixture *f, gconstpointer data)
   g_assert_error (error, BERTH_ERROR, BERTH_ERROR_FAILED);
   g_clear_error (&error);
 
+  /* a header CRC that does not match */
+  gsize flen;
+  const void *fdata = g_bytes_get_data (fields_first, &flen);
+  guint8 *badhdr = g_memdup2 (fdata, flen);
+  badhdr[10 + 8 + 10 + 20] ^= 0xff;
+  g_autoptr (GBytes) badhcrc = g_bytes_new_take (badhdr, flen);
+  g_autofree char *c_badhcrc = import_layer (f->repo, badhcrc, NULL, NULL, &error);
+  g_assert_null (c_badhcrc);
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "CRC-16"));
+  g_clear_error (&error);
+
   /* a member cut short (its deflate data or its trailer), read whole or a byte at a time */
-  gsize cuts[] = { gzlen / 2, gzlen - 4 };
+  gsize cuts[] = { gzlen / 2, gzlen - 4, 5 };
   for (gsize i = 0; i < G_N_ELEMENTS (cuts); i++)
     for (int trickle = 0; trickle < 2; trickle++)
       {
