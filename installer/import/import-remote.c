@@ -133,6 +133,13 @@ berth_import_path_in_root (const char *root, const char *path, char **out_path, 
   while (todo->len > 0)
     {
       g_autofree char *component = g_ptr_array_steal_index (todo, todo->len - 1);
+      if (g_str_equal (component, "..") && missing)
+        {
+          /* as the kernel: a directory that does not exist has no "..". Taken lexically, the
+           * rest would go unchecked, and a link in it could lead out of the root. */
+          g_autofree char *host = join_below (root, done);
+          return berth_throw_errno_code (error, ENOENT, host);
+        }
       if (g_str_equal (component, ".."))
         {
           /* never above the root, as at / */

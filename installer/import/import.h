@@ -323,8 +323,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthOstreeRemoteRepo, berth_ostree_remote_repo_f
 /* @path (absolute, or relative to @root) resolved as if @root were /: symbolic links are
  * followed inside @root (an absolute target starts again at @root), `..` never climbs above it,
  * at most 40 links. The result is @root joined with the resolved path; a component that does
- * not exist ends the resolution (the rest is joined as it is, so opening it fails naming it).
- * Fails for a loop of links and for errors other than a missing component. */
+ * not exist ends the resolution (the rest is joined as it is, so opening it fails naming it),
+ * except that a `..` after it fails (ENOENT), as in the kernel. Fails for a loop of links and
+ * for errors other than a missing component. */
 gboolean berth_import_path_in_root (const char *root, const char *path, char **out_path,
                                     GError **error);
 
