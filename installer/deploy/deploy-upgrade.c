@@ -118,7 +118,16 @@ berth_deploy_upgrade (BerthDeploySystem *system, const char *commit, BerthDeploy
         OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NO_CLEAN, cancellable, error);
   berth_deploy_stderr_filter_stop (&filter);
   if (!deployed)
-    return FALSE;
+    {
+      /* a checkout that was not written as a deployment (a failure, or an interrupt) is removed
+       * now, not left for the next upgrade's cleanup: best effort, without the cancellable,
+       * which may be what stopped the deploy */
+      g_autoptr (GError) cleanup_error = NULL;
+      if (!ostree_sysroot_load (system->sysroot, NULL, &cleanup_error)
+          || !ostree_sysroot_prepare_cleanup (system->sysroot, NULL, &cleanup_error))
+        g_debug ("Cleaning up after the failed deploy: %s", cleanup_error->message);
+      return FALSE;
+    }
   /* the deployments and boot versions that are no longer used, and the deployment refs that keep
    * the deployments' commits (not the repository's other objects) */
   if (!ostree_sysroot_prepare_cleanup (system->sysroot, cancellable, error))
