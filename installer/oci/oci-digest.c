@@ -2,33 +2,25 @@
 #include "oci-digest.h"
 #include "oci-private.h"
 
+#include <nettle/sha2.h>
 #include <string.h>
 
-#include "util/util-mbedtls.h"
-
+/* SHA-256 by nettle: it has SHA-NI code and picks it at run time (Debian builds it "fat"),
+ * 1.4 GB/s here against mbedtls 2.28's 365 MB/s (DESIGN.md section 1b). Every blob byte is
+ * hashed on a layer's read-ahead thread, before the inflate, so this was a tenth of a pull's
+ * CPU time. nettle's SHA-256 cannot fail; it is loaded already (GnuTLS, libcurl's TLS). */
 struct BerthDigest
 {
-  mbedtls_sha256_context sha;
+  struct sha256_ctx sha;
   guint64 size;
   char *result; /* set by finish */
 };
-
-/* mbedtls 2.28's software SHA-256 fails only on NULL arguments (with MBEDTLS_CHECK_PARAMS)
- * or in an MBEDTLS_SHA256_ALT hardware port, which Debian does not build. A failure is a
- * broken build, not a condition to handle. */
-static void
-check_sha (int rc)
-{
-  if (G_UNLIKELY (rc != 0))
-    g_error ("mbedtls SHA-256 failed: -0x%04x", (unsigned)-rc);
-}
 
 BerthDigest *
 berth_digest_new (void)
 {
   BerthDigest *self = g_new0 (BerthDigest, 1);
-  mbedtls_sha256_init (&self->sha);
-  check_sha (mbedtls_sha256_starts_ret (&self->sha, /* is224= */ 0));
+  sha256_init (&self->sha);
   return self;
 }
 
@@ -37,7 +29,6 @@ berth_digest_free (BerthDigest *self)
 {
   if (self == NULL)
     return;
-  mbedtls_sha256_free (&self->sha);
   g_free (self->result);
   g_free (self);
 }
@@ -48,7 +39,7 @@ berth_digest_update (BerthDigest *self, const void *data, gsize len)
   g_return_if_fail (self->result == NULL);
   if (len == 0)
     return;
-  check_sha (mbedtls_sha256_update_ret (&self->sha, data, len));
+  sha256_update (&self->sha, len, data);
   self->size += len;
 }
 
@@ -63,8 +54,8 @@ berth_digest_finish (BerthDigest *self)
 {
   if (self->result == NULL)
     {
-      unsigned char raw[32];
-      check_sha (mbedtls_sha256_finish_ret (&self->sha, raw));
+      guint8 raw[SHA256_DIGEST_SIZE];
+      sha256_digest (&self->sha, sizeof raw, raw);
       GString *s = g_string_sized_new (BERTH_DIGEST_SHA256_LEN + 1);
       g_string_append (s, "sha256:");
       for (gsize i = 0; i < sizeof raw; i++)

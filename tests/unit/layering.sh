@@ -25,7 +25,7 @@ assert_contains "$(cat "$tmp/deploy.log")" "undefined reference to \`berth_"
 log "oci without libarchive in oci_LIBS"
 rc=0
 # shellcheck disable=SC2016  # make variables, expanded by make
-run_make oci "$tmp/oci/oci.ok" oci_LIBS='$(PKGS_CURL) $(PKGS_JSON) $(LIBS_MBEDTLS)' >"$tmp/oci.log" 2>&1 || rc=$?
+run_make oci "$tmp/oci/oci.ok" oci_LIBS='$(PKGS_CURL) $(PKGS_JSON) $(PKGS_NETTLE)' >"$tmp/oci.log" 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "oci linked without libarchive"
 assert_contains "$(cat "$tmp/oci.log")" "undefined reference to \`archive_"
 
