@@ -10,6 +10,12 @@
 # a derived one), installed through ostree-remote-registry: with the signature checked, is
 # reported on a second line beside the same pipeline (Debian has no tool that installs an
 # ostree-format image, so the pipeline of the plain image is the reference).
+# Beside them, the machine's bound, measured in the same run (the parts of an install that no
+# installer can avoid): fetching every blob of v1 from the registry (curl, in parallel),
+# inflating its largest layer (`igzip -dc`, ISA-L: the fastest gzip here), and writing the final
+# tree to a fresh filesystem of the root's type (`cp -a` onto a new xfs, then `sync -f`); berth's
+# time is reported as a ratio to the largest part. The same for the zstd variant of v1 (its
+# largest layer through `zstd -dc`).
 # Not a test: nothing asserts.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -20,7 +26,7 @@
 # shellcheck source=tests/bench/lib.sh
 . "$BERTH_TOP/tests/bench/lib.sh"
 need_root
-need_cmd skopeo umoci ostree sfdisk partx blkid mkfs.vfat mkfs.ext4 mkfs.xfs
+need_cmd skopeo umoci ostree sfdisk partx blkid mkfs.vfat mkfs.ext4 mkfs.xfs curl jq igzip zstd
 [ -e /dev/loop-control ] || skip "no loop device support"
 [ -x "$BERTH" ] || fail "$BERTH not built (make)"
 services_up
@@ -36,7 +42,24 @@ mkdir -p "$BENCH_OUT"
 size=6G
 creds="$BERTH_REG_USER:$BERTH_REG_PASS"
 push_image "oci:$layout:v1" bench/os:v1 A
+push_image "oci:$layout:v1-zstd" bench/os:v1-zstd A
 src="docker://$BERTH_REG_TLS/bench/os:v1"
+
+# The bound's first two parts: every blob fetched at once over TLS with the password, and the
+# largest layer inflated by the fastest inflater (output thrown away).
+# blobs TAG: the layer digests of TAG, largest first
+blobs () { skopeo inspect --raw "oci:$layout:$1" | jq -r '.layers | sort_by(-.size) | .[].digest'; }
+fetch_args=()
+for d in $(blobs v1); do
+  fetch_args+=(-o /dev/null "https://$BERTH_REG_TLS/v2/bench/os/blobs/$d")
+done
+timed bound-fetch curl -sS --fail -L --cacert "$BERTH_REG_CA" -u "$creds" -Z "${fetch_args[@]}"
+largest=$layout/blobs/sha256/$(blobs v1 | head -n 1 | cut -d: -f2)
+largest_zstd=$layout/blobs/sha256/$(blobs v1-zstd | head -n 1 | cut -d: -f2)
+# shellcheck disable=SC2016 # the arguments expand in the inner shell
+timed bound-inflate sh -c 'igzip -dc "$1" >/dev/null' igzip "$largest"
+# shellcheck disable=SC2016
+timed bound-inflate-zstd sh -c 'zstd -qdc "$1" >/dev/null' zstd "$largest_zstd"
 
 # berth: everything in one command. If it is killed, the trap still finds its loop device
 # (and the mounts on it) through the image file.
@@ -53,6 +76,12 @@ timed berth-ostree "$BERTH" install "ostree-remote-registry:berthtest:$BERTH_REG
 [ -z "$(losetup -n -O NAME -j "$tmp/berth-ostree.img")" ] || fail "berth install left a loop device"
 rm -f "$tmp/berth-ostree.img"
 
+on_exit "_disk_cleanup_file '$tmp/berth-zstd.img'"
+timed berth-zstd "$BERTH" install "$src-zstd" "$tmp/berth-zstd.img" --via-loopback --size "$size" \
+  --cert-dir "$BERTH_REG_CERTS_DIR" --creds "$creds"
+[ -z "$(losetup -n -O NAME -j "$tmp/berth-zstd.img")" ] || fail "berth install left a loop device"
+rm -f "$tmp/berth-zstd.img"
+
 # The pipeline's disk gets berth's partition table (new disk and partition UUIDs).
 sfdisk -d "$tmp/berth.img" | grep -v -e '^device:' -e '^label-id:' \
   | sed -e 's/, *uuid=[0-9A-Fa-f-]*//' >"$tmp/table"
@@ -68,6 +97,16 @@ timed mkfs-root mkfs.xfs -f -q -L root "$(disk_part "$dev" 4)"
 timed skopeo skopeo copy -q --src-cert-dir "$BERTH_REG_CERTS_DIR" --src-creds "$creds" \
   "$src" "oci:$tmp/oci:v1"
 timed umoci umoci unpack --image "$tmp/oci:v1" "$tmp/bundle"
+# The bound's third part: the final tree written to a fresh xfs (the root's type), synced.
+bdev=
+disk_new bdev "$tmp/bound.img" "$size"
+mkfs.xfs -f -q "$bdev"
+disk_mount "$bdev" "$tmp/bound"
+# shellcheck disable=SC2016
+timed bound-write sh -c 'cp -a "$1/." "$2/" && sync -f "$2"' cp "$tmp/bundle/rootfs" "$tmp/bound"
+disk_release "$bdev"
+rm -f "$tmp/bound.img"
+
 # ostree 2022.7's deploy wants /usr/etc and no /etc (DESIGN.md section 2).
 mv "$tmp/bundle/rootfs/etc" "$tmp/bundle/rootfs/usr/etc"
 
@@ -112,4 +151,17 @@ init_w=$(sum "${BENCH_WALL[init-fs]}" "${BENCH_WALL[os-init]}" "${BENCH_WALL[con
   printf 'ostree-format v1, signed, 9 layers | berth %7.2f s %7s MiB | pipeline of the plain v1 %7.2f s %7s MiB | berth/pipeline: time %s, RSS %s\n' \
     "${BENCH_WALL[berth-ostree]}" "$(mib "${BENCH_RSS[berth-ostree]}")" "$pw" "$(mib "$pr")" \
     "$(ratio "${BENCH_WALL[berth-ostree]}" "$pw")" "$(ratio "${BENCH_RSS[berth-ostree]}" "$pr")"
+  printf 'v1-zstd | berth %7.2f s %7s MiB | pipeline of the gzip v1 %7.2f s | berth/pipeline: time %s\n' \
+    "${BENCH_WALL[berth-zstd]}" "$(mib "${BENCH_RSS[berth-zstd]}")" "$pw" \
+    "$(ratio "${BENCH_WALL[berth-zstd]}" "$pw")"
+  # the bound: the largest of the parts no installer avoids
+  bound () { printf '%s\n' "$@" | sort -g | tail -n 1; }
+  b_gz=$(bound "${BENCH_WALL[bound-fetch]}" "${BENCH_WALL[bound-inflate]}" "${BENCH_WALL[bound-write]}")
+  b_zst=$(bound "${BENCH_WALL[bound-fetch]}" "${BENCH_WALL[bound-inflate-zstd]}" "${BENCH_WALL[bound-write]}")
+  printf 'bound (this machine, this run): fetch of all v1 blobs %.2f s | igzip -dc of the largest layer %.2f s (zstd -dc %.2f s) | cp -a of the tree to a new xfs + sync %.2f s\n' \
+    "${BENCH_WALL[bound-fetch]}" "${BENCH_WALL[bound-inflate]}" "${BENCH_WALL[bound-inflate-zstd]}" \
+    "${BENCH_WALL[bound-write]}"
+  printf 'berth/bound: v1 %s (bound %.2f s), ostree-format v1 %s, v1-zstd %s (bound %.2f s)\n' \
+    "$(ratio "${BENCH_WALL[berth]}" "$b_gz")" "$b_gz" "$(ratio "${BENCH_WALL[berth-ostree]}" "$b_gz")" \
+    "$(ratio "${BENCH_WALL[berth-zstd]}" "$b_zst")" "$b_zst"
 } | tee "$BENCH_OUT/summary.txt"
