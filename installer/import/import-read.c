@@ -140,6 +140,31 @@ berth_import_read_file (OstreeRepo *repo, const char *commit, const char *path, 
   return TRUE;
 }
 
+gboolean
+berth_import_file_type (OstreeRepo *repo, const char *commit, const char *path, GFileType *out_type,
+                        GCancellable *cancellable, GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Looking up %s in commit %s", path, commit);
+  g_autoptr (GFile) root = NULL;
+  if (!ostree_repo_read_commit (repo, commit, &root, NULL, cancellable, error))
+    return FALSE;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileInfo) info = NULL;
+  g_autoptr (GError) local_error = NULL;
+  if (!resolve (root, path, &file, &info, cancellable, &local_error))
+    {
+      if (!g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      *out_type = G_FILE_TYPE_UNKNOWN;
+      return TRUE;
+    }
+  *out_type = g_file_info_get_file_type (info);
+  return TRUE;
+}
+
 static int
 compare_names (gconstpointer a, gconstpointer b)
 {

@@ -361,6 +361,12 @@ gboolean berth_import_read_file (OstreeRepo *repo, const char *commit, const cha
                                  gsize max_size, GBytes **out_contents, GCancellable *cancellable,
                                  GError **error);
 
+/* The type of @path in @commit (resolved as berth_import_read_file() does, so never a symlink):
+ * G_FILE_TYPE_REGULAR, _DIRECTORY, ...; G_FILE_TYPE_UNKNOWN when it does not exist (or a
+ * symlink on the way leads nowhere). */
+gboolean berth_import_file_type (OstreeRepo *repo, const char *commit, const char *path,
+                                 GFileType *out_type, GCancellable *cancellable, GError **error);
+
 /* The names in directory @path of @commit (resolved as berth_import_read_file() does), sorted
  * bytewise, as a NULL-terminated array. A missing directory is BERTH_ERROR_NOT_FOUND. */
 gboolean berth_import_list_dir (OstreeRepo *repo, const char *commit, const char *path,

@@ -69,6 +69,13 @@ gboolean
 berth_spawn_sync (const char *const *argv, const char *stdin_data, char **out_stdout,
                   GCancellable *cancellable, GError **error)
 {
+  return berth_spawn_sync_env (argv, NULL, stdin_data, out_stdout, cancellable, error);
+}
+
+gboolean
+berth_spawn_sync_env (const char *const *argv, const char *const *env, const char *stdin_data,
+                      char **out_stdout, GCancellable *cancellable, GError **error)
+{
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, FALSE);
 
   GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDERR_PIPE;
@@ -81,6 +88,13 @@ berth_spawn_sync (const char *const *argv, const char *stdin_data, char **out_st
     return berth_throw (error, BERTH_ERROR_CANCELLED, "Running %s: cancelled", argv[0]);
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  for (const char *const *e = env; e != NULL && *e != NULL; e++)
+    {
+      const char *eq = strchr (*e, '=');
+      g_return_val_if_fail (eq != NULL, FALSE);
+      g_autofree char *name = g_strndup (*e, (gsize)(eq - *e));
+      g_subprocess_launcher_setenv (launcher, name, eq + 1, TRUE);
+    }
   g_autoptr (GSubprocess) proc = g_subprocess_launcher_spawnv (launcher, argv, &local_error);
   if (proc == NULL)
     {

@@ -124,6 +124,12 @@ berth_set_str (char **str_pointer, const char *new_str)
 gboolean berth_spawn_sync (const char *const *argv, const char *stdin_data, char **out_stdout,
                            GCancellable *cancellable, GError **error);
 
+/* The same with @env ("NAME=VALUE" strings, NULL-terminated; may be NULL) added to the
+ * program's environment. */
+gboolean berth_spawn_sync_env (const char *const *argv, const char *const *env,
+                               const char *stdin_data, char **out_stdout, GCancellable *cancellable,
+                               GError **error);
+
 /* Convenience wrapper over a NULL-terminated argument list. */
 gboolean berth_spawn_simple (GError **error, const char *argv0, ...) G_GNUC_NULL_TERMINATED;
 
