@@ -86,8 +86,9 @@ berth_cmd_kargs (const BerthCommand *cmd, int argc, char **argv)
   if (!edit (kargs, &error))
     return berth_cli_fail (cmd, error);
   g_auto (GStrv) argv_new = berth_kargs_to_strv (kargs);
+  g_autofree char *runner = berth_cli_runner_path ();
   if (!berth_deploy_set_kargs (sysroot, (guint)opt_deployment, (const char *const *)argv_new,
-                               &error))
+                               runner, &error))
     return berth_cli_fail (cmd, error);
   g_autofree char *now = berth_kargs_to_string (kargs);
   printf ("%s\n", now);

@@ -156,6 +156,12 @@ cmd_version (const BerthCommand *cmd, int argc, char **argv)
   return BERTH_EXIT_OK;
 }
 
+char *
+berth_cli_runner_path (void)
+{
+  return g_file_read_link ("/proc/self/exe", NULL);
+}
+
 int
 main (int argc, char **argv)
 {

@@ -217,7 +217,8 @@ berth_cmd_upgrade (const BerthCommand *cmd, int argc, char **argv)
     }
 
   g_autoptr (BerthDeployResult) deployed = NULL;
-  if (!berth_deploy_upgrade (system, pulled->merge_commit, &deployed, cancellable, &error))
+  g_autofree char *runner = berth_cli_runner_path ();
+  if (!berth_deploy_upgrade (system, pulled->merge_commit, runner, &deployed, cancellable, &error))
     return upgrade_failed (cmd, error, STAGE_DEPLOY, sysroot, system);
   /* what the old image left: its layers, then the objects nothing reaches */
   g_autoptr (BerthDeployPruneResult) pruned = NULL;

@@ -82,6 +82,10 @@ gboolean berth_cli_catch_signals (GCancellable *cancellable, const char *what, G
 int berth_cli_caught_signal (void);
 const char *berth_cli_signal_name (int signo); /* "SIGINT" */
 
+/* The berth executable (/proc/self/exe): the chroot runner the boot module and ostree start for
+ * the image's GRUB tools (berth_boot_runner_main); NULL when it cannot be read. */
+char *berth_cli_runner_path (void);
+
 /* Prints "berth: MESSAGE" on stderr and returns the exit status @error's code calls for. */
 int berth_cli_fail (const BerthCommand *cmd, const GError *error);
 

@@ -2,6 +2,7 @@
  * libostree (ostree_sysroot_deployment_set_kargs writes a new boot version the atomic way, as
  * `ostree admin kargs edit-in-place` does), so the change survives upgrades. */
 #include "deploy.h"
+#include "deploy-private.h"
 
 #include <string.h>
 
@@ -60,7 +61,7 @@ berth_deploy_get_kargs (const char *sysroot_path, guint index, char **out_kargs,
 
 gboolean
 berth_deploy_set_kargs (const char *sysroot_path, guint index, const char *const *kargs,
-                        GError **error)
+                        const char *grub2_exec, GError **error)
 {
   BERTH_AUTO_PREFIX_ERROR (error, "Setting the kernel arguments of deployment %u", index);
   g_autoptr (OstreeSysroot) sysroot = load_sysroot (sysroot_path, error);
@@ -69,8 +70,19 @@ berth_deploy_set_kargs (const char *sysroot_path, guint index, const char *const
   if (!ostree_sysroot_lock (sysroot, error))
     return FALSE;
   g_autoptr (OstreeDeployment) d = find_deployment (sysroot, index, error);
-  gboolean ok
-    = d != NULL && ostree_sysroot_deployment_set_kargs (sysroot, d, (char **)kargs, NULL, error);
+  /* a grub2 sysroot's menu is regenerated with the default deployment's tools, the one ostree
+   * would chroot into */
+  g_autoptr (OstreeDeployment) first = d != NULL ? find_deployment (sysroot, 0, error) : NULL;
+  gboolean ok = first != NULL;
+  if (ok)
+    {
+      g_autofree char *rel = ostree_sysroot_get_deployment_dirpath (sysroot, first);
+      g_autofree char *first_path = g_build_filename (sysroot_path, rel, NULL);
+      BerthGrub2Env grub2;
+      ok = berth_deploy_grub2_env_begin (&grub2, sysroot, first_path, grub2_exec, error)
+           && ostree_sysroot_deployment_set_kargs (sysroot, d, (char **)kargs, NULL, error);
+      berth_deploy_grub2_env_end (&grub2, ok, error);
+    }
   ostree_sysroot_unlock (sysroot);
   return ok;
 }

@@ -21,4 +21,18 @@ typedef struct
 void berth_deploy_stderr_filter_start (BerthStderrFilter *filter);
 void berth_deploy_stderr_filter_stop (BerthStderrFilter *filter);
 
+/* The environment of OSTREE_GRUB2_EXEC (deploy.h) around a write of the boot configuration:
+ * set by _begin when @sysroot's bootloader is grub2 and @exec is given (else nothing), unset by
+ * _end, which adds the program's output to a failure's @error. */
+typedef struct
+{
+  gboolean active;
+  char *log;
+} BerthGrub2Env;
+
+gboolean berth_deploy_grub2_env_begin (BerthGrub2Env *env, OstreeSysroot *sysroot,
+                                       const char *deployment_path, const char *exec,
+                                       GError **error);
+void berth_deploy_grub2_env_end (BerthGrub2Env *env, gboolean ok, GError **error);
+
 G_END_DECLS

@@ -306,6 +306,16 @@ berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
   if (!berth_deploy_check_bootable (repo, options->merge_commit, &kver, cancellable, error))
     return FALSE;
 
+  /* the bootloader's value, before the deploy that writes the first boot configuration */
+  if (options->sysroot_bootloader != NULL)
+    {
+      g_autoptr (GKeyFile) config = ostree_repo_copy_config (repo);
+      g_key_file_set_string (config, "sysroot", "bootloader", options->sysroot_bootloader);
+      if (!ostree_repo_write_config (repo, config, error)
+          || !ostree_repo_reload_config (repo, cancellable, error))
+        return FALSE;
+    }
+
   /* DESIGN.md section 3: what bootc and rpm-ostree read to upgrade */
   g_autoptr (GKeyFile) origin = g_key_file_new ();
   g_key_file_set_string (origin, "origin", "container-image-reference", options->origin_imgref);
@@ -320,24 +330,31 @@ berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
   /* the notes come from the deploy and from writing the deployment (its /var check) */
   BerthStderrFilter filter;
   berth_deploy_stderr_filter_start (&filter);
-  gboolean deployed
-    = ostree_sysroot_deploy_tree_with_options (
-        sysroot, options->stateroot, options->merge_commit, origin,
-        /* provided_merge_deployment= */ NULL, &opts, &deployment, cancellable, error)
-      /* writes the BLS entry and swaps the boot links; the cleanup it runs prunes only objects
-       * no ref reaches (the import's blob and image refs keep the image) */
-      && ostree_sysroot_simple_write_deployment (sysroot, options->stateroot, deployment,
-                                                 /* merge_deployment= */ NULL,
-                                                 OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE,
-                                                 cancellable, error);
+  gboolean deployed = ostree_sysroot_deploy_tree_with_options (
+    sysroot, options->stateroot, options->merge_commit, origin,
+    /* provided_merge_deployment= */ NULL, &opts, &deployment, cancellable, error);
+  g_autoptr (GFile) sysroot_file = g_object_ref (ostree_sysroot_get_path (sysroot));
+  g_autofree char *mnt = g_file_get_path (sysroot_file);
+  g_autofree char *deployment_path = NULL;
+  if (deployed)
+    {
+      g_autofree char *rel = ostree_sysroot_get_deployment_dirpath (sysroot, deployment);
+      deployment_path = g_build_filename (mnt, rel, NULL);
+      BerthGrub2Env grub2;
+      deployed = berth_deploy_grub2_env_begin (&grub2, sysroot, deployment_path,
+                                               options->grub2_exec, error)
+                 /* writes the BLS entry and swaps the boot links; the cleanup it runs prunes
+                  * only objects no ref reaches (the import's blob and image refs keep the
+                  * image) */
+                 && ostree_sysroot_simple_write_deployment (
+                   sysroot, options->stateroot, deployment,
+                   /* merge_deployment= */ NULL, OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NONE,
+                   cancellable, error);
+      berth_deploy_grub2_env_end (&grub2, deployed, error);
+    }
   berth_deploy_stderr_filter_stop (&filter);
   if (!deployed)
     return FALSE;
-
-  g_autoptr (GFile) sysroot_file = g_object_ref (ostree_sysroot_get_path (sysroot));
-  g_autofree char *mnt = g_file_get_path (sysroot_file);
-  g_autofree char *rel = ostree_sysroot_get_deployment_dirpath (sysroot, deployment);
-  g_autofree char *deployment_path = g_build_filename (mnt, rel, NULL);
 
   g_autofree char *var = g_build_filename (mnt, "ostree/deploy", options->stateroot, "var", NULL);
   if (!seed_var (repo, options->merge_commit, var, cancellable, error))

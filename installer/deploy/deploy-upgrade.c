@@ -82,8 +82,8 @@ berth_deploy_system_open (const char *sysroot_path, gboolean writable, GCancella
 }
 
 gboolean
-berth_deploy_upgrade (BerthDeploySystem *system, const char *commit, BerthDeployResult **out_result,
-                      GCancellable *cancellable, GError **error)
+berth_deploy_upgrade (BerthDeploySystem *system, const char *commit, const char *grub2_exec,
+                      BerthDeployResult **out_result, GCancellable *cancellable, GError **error)
 {
   g_return_val_if_fail (system->locked, FALSE);
   BERTH_AUTO_PREFIX_ERROR (error, "Deploying %s", commit);
@@ -107,15 +107,25 @@ berth_deploy_upgrade (BerthDeploySystem *system, const char *commit, BerthDeploy
   g_autoptr (OstreeDeployment) deployment = NULL;
   BerthStderrFilter filter;
   berth_deploy_stderr_filter_start (&filter);
-  gboolean deployed
-    = ostree_sysroot_deploy_tree_with_options (system->sysroot, system->stateroot, commit, origin,
-                                               system->deployment, &opts, &deployment, cancellable,
-                                               error)
-      /* the new default, the merge deployment kept after it; NO_CLEAN: the cleanup's prune
-       * comes after the blob refs are pruned (berth_deploy_system_prune), and it would print */
-      && ostree_sysroot_simple_write_deployment (
-        system->sysroot, system->stateroot, deployment, system->deployment,
-        OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NO_CLEAN, cancellable, error);
+  gboolean deployed = ostree_sysroot_deploy_tree_with_options (
+    system->sysroot, system->stateroot, commit, origin, system->deployment, &opts, &deployment,
+    cancellable, error);
+  if (deployed)
+    {
+      g_autofree char *new_rel
+        = ostree_sysroot_get_deployment_dirpath (system->sysroot, deployment);
+      g_autofree char *sysroot_path = g_file_get_path (ostree_sysroot_get_path (system->sysroot));
+      g_autofree char *new_path = g_build_filename (sysroot_path, new_rel, NULL);
+      BerthGrub2Env grub2;
+      deployed = berth_deploy_grub2_env_begin (&grub2, system->sysroot, new_path, grub2_exec, error)
+                 /* the new default, the merge deployment kept after it; NO_CLEAN: the cleanup's
+                  * prune comes after the blob refs are pruned (berth_deploy_system_prune), and it
+                  * would print */
+                 && ostree_sysroot_simple_write_deployment (
+                   system->sysroot, system->stateroot, deployment, system->deployment,
+                   OSTREE_SYSROOT_SIMPLE_WRITE_DEPLOYMENT_FLAGS_NO_CLEAN, cancellable, error);
+      berth_deploy_grub2_env_end (&grub2, deployed, error);
+    }
   berth_deploy_stderr_filter_stop (&filter);
   if (!deployed)
     {
