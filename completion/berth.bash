@@ -81,7 +81,8 @@ _berth ()
         --authfile | --dest-authfile | --root-ssh-authorized-keys | --ostree-remote-config) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
         --disk) mapfile -t COMPREPLY < <(compgen -W "$(_berth_block_devices)" -- "$cur"; compgen -f -- "$cur") ;;
         --filesystem) mapfile -t COMPREPLY < <(compgen -W "xfs ext4 btrfs" -- "$cur") ;;
-        --bootloader) mapfile -t COMPREPLY < <(compgen -W "auto systemd-boot none" -- "$cur") ;;
+        --bootloader) mapfile -t COMPREPLY < <(compgen -W "auto systemd-boot grub none" -- "$cur") ;;
+        --firmware) mapfile -t COMPREPLY < <(compgen -W "auto uefi bios both" -- "$cur") ;;
         --compression) mapfile -t COMPREPLY < <(compgen -W "gzip zstd none" -- "$cur") ;;
         --tls-verify | --dest-tls-verify) mapfile -t COMPREPLY < <(compgen -W "true false" -- "$cur") ;;
         --arch) mapfile -t COMPREPLY < <(compgen -W "amd64 arm64 x86_64 aarch64" -- "$cur") ;;

@@ -1,4 +1,4 @@
-/* boot module internals: the ESP through mtools. */
+/* boot module internals: the ESP through mtools, the backends, the chroot runner. */
 #pragma once
 
 #include "boot/boot.h"
@@ -38,5 +38,23 @@ gboolean berth_esp_install_contents (BerthEsp *esp, const char *contents, const 
 /* fsync of the device (syncfs of a mounted ESP), so what mtools wrote is on the disk before the
  * install reports done. */
 gboolean berth_esp_sync (BerthEsp *esp, GError **error);
+
+/* The backends (boot-systemd-boot.c, boot-grub.c). */
+extern const BerthBootBackend berth_boot_backend_systemd_boot;
+extern const BerthBootBackend berth_boot_backend_grub;
+
+/* The ESP of @options, for mtools or file operations. */
+void berth_esp_init_from (BerthEsp *esp, const BerthBootInstallOptions *options);
+
+/* Whether @facts has @rel (printf-style) as a regular file, or as a directory. */
+gboolean berth_boot_facts_has_file (const BerthBootFacts *facts, const char *fmt, ...)
+  G_GNUC_PRINTF (2, 3);
+gboolean berth_boot_facts_has_dir (const BerthBootFacts *facts, const char *fmt, ...)
+  G_GNUC_PRINTF (2, 3);
+
+/* Runs @argv (paths inside the deployment) in a chroot of @options->deployment_root, through
+ * the runner (berth_boot_runner_main), with the sysroot's /boot at /boot. */
+gboolean berth_boot_chroot_run (const BerthBootInstallOptions *options, const char *const *argv,
+                                GCancellable *cancellable, GError **error);
 
 G_END_DECLS

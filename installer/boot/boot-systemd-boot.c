@@ -39,9 +39,9 @@ find_ext4_driver (const BerthBootInstallOptions *options, const BerthEfiArch *ef
   return NULL;
 }
 
-gboolean
-berth_boot_install_systemd_boot (const BerthBootInstallOptions *options, GCancellable *cancellable,
-                                 GError **error)
+static gboolean
+install (const BerthBootDecision *decision, const BerthBootInstallOptions *options,
+         GCancellable *cancellable, GError **error)
 {
   const char *where = options->esp_dir != NULL ? options->esp_dir : options->esp_device;
   BERTH_AUTO_PREFIX_ERROR (error, "Installing systemd-boot on %s", where);
@@ -65,10 +65,7 @@ berth_boot_install_systemd_boot (const BerthBootInstallOptions *options, GCancel
     return berth_throw (error, BERTH_ERROR_NOT_FOUND, "%s does not exist", where);
 
   g_auto (BerthEsp) esp = { 0 };
-  if (options->esp_dir != NULL)
-    berth_esp_init_dir (&esp, options->esp_dir);
-  else
-    berth_esp_init (&esp, options->esp_device, options->esp_offset);
+  berth_esp_init_from (&esp, options);
 
   g_autofree char *fallback = g_strdup_printf ("EFI/BOOT/BOOT%s.EFI", efi->efi_upper);
   g_autofree char *in_systemd = g_strdup_printf ("EFI/systemd/%s", sdboot_name);
@@ -86,3 +83,86 @@ berth_boot_install_systemd_boot (const BerthBootInstallOptions *options, GCancel
     return FALSE;
   return berth_esp_sync (&esp, error);
 }
+
+static gboolean
+carries (const BerthBootFacts *facts, char **out_what)
+{
+  const BerthEfiArch *efi = berth_efi_arch_lookup (berth_boot_facts_get_arch (facts));
+  g_autofree char *rel
+    = g_strdup_printf (BERTH_BOOT_SYSTEMD_BOOT_DIR "/systemd-boot%s.efi", efi ? efi->efi : "?");
+  gboolean has = efi != NULL && berth_boot_facts_has_file (facts, "%s", rel);
+  *out_what = has ? g_strdup_printf ("systemd-boot (/%s)", rel)
+                  : g_strdup_printf ("no /%s; install systemd-boot-efi in it", rel);
+  return has;
+}
+
+/* systemd-boot finds the BLS entries on an XBOOTLDR partition of the ESP's disk, through the
+ * ext4 EFI driver (DESIGN.md section 5). */
+static gboolean
+check_layout (const BerthBootLayout *layout, GError **error)
+{
+  if (layout->root_dir == NULL)
+    return TRUE; /* berth's own layout is made for it */
+  const char *dir = layout->root_dir;
+  const BerthDiskMountInfo *boot = layout->boot;
+  const char *fix = "or give --bootloader none and bring your own bootloader";
+  if (boot == NULL)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "systemd-boot reads the BLS entries from their own /boot partition, but "
+                        "%s/boot is not a mount point: make /boot an ext4 partition of type "
+                        "XBOOTLDR (%s) and mount it there, %s",
+                        dir, BERTH_DISK_TYPE_XBOOTLDR, fix);
+  if (g_strcmp0 (boot->fstype, "ext4") != 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "systemd-boot reads /boot through an ext4 EFI driver, but %s is %s: "
+                        "make it ext4, %s",
+                        boot->path, boot->fstype, fix);
+  if (g_strcmp0 (boot->part_type, BERTH_DISK_TYPE_XBOOTLDR) != 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "systemd-boot finds /boot by its partition type, but %s (%s) has type %s: "
+                        "set it to XBOOTLDR (sfdisk --part-type %s %u %s), %s",
+                        boot->path, boot->source, boot->part_type ? boot->part_type : "unknown",
+                        boot->disk ? boot->disk : "DISK", boot->partno, BERTH_DISK_TYPE_XBOOTLDR,
+                        fix);
+  if (layout->esp_disk == NULL || g_strcmp0 (layout->esp_disk, boot->disk) != 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "systemd-boot looks for /boot on the disk it was started from, but the "
+                        "ESP is on %s and /boot on %s: put both on one disk, %s",
+                        layout->esp_disk ? layout->esp_disk : "an unknown disk", boot->disk, fix);
+  return TRUE;
+}
+
+static gboolean
+decide (const BerthBootFacts *facts, const BerthBootWants *wants, BerthBootDecision *d,
+        GError **error)
+{
+  if (wants->firmware == BERTH_BOOT_FIRMWARE_BIOS || wants->firmware == BERTH_BOOT_FIRMWARE_BOTH)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "systemd-boot boots with UEFI only, and --firmware %s asks for BIOS: use "
+                        "--bootloader grub (the image needs GRUB's i386-pc modules)",
+                        berth_boot_firmware_to_string (wants->firmware));
+  /* Debian 12 ships systemd-boot unsigned, and berth puts no shim in front of it */
+  if (wants->secure_boot)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "--secure-boot: the image's systemd-boot is not signed for Secure Boot; "
+                        "use --bootloader grub with shim-signed and grub-efi-amd64-signed in the "
+                        "image, or install with Secure Boot off");
+  d->uefi = TRUE;
+  g_ptr_array_add (d->notes, g_strdup ("Secure Boot must be off: systemd-boot is not signed"));
+  if (wants->bios_boot)
+    g_ptr_array_add (d->notes, g_strdup ("BIOS: not installed (systemd-boot is UEFI only)"));
+  return TRUE;
+}
+
+const BerthBootBackend berth_boot_backend_systemd_boot = {
+  .id = BERTH_BOOTLOADER_SYSTEMD_BOOT,
+  .name = "systemd-boot",
+  /* ostree writes the BLS entries, systemd-boot reads them live: no bootloader step at upgrades,
+   * and with `auto` Debian's libostree would find a grub.cfg and run grub-mkconfig */
+  .sysroot_bootloader = "none",
+  .layout_needs = "an ESP, and /boot an ext4 XBOOTLDR partition on the ESP's disk",
+  .carries = carries,
+  .check_layout = check_layout,
+  .decide = decide,
+  .install = install,
+};

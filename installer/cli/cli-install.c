@@ -25,6 +25,8 @@ static char **opt_karg;
 static char **opt_karg_delete;
 static char *opt_console;
 static char *opt_bootloader;
+static char *opt_firmware;
+static gboolean opt_secure_boot;
 static char *opt_ssh_keys;
 static gboolean opt_dry_run;
 static gboolean opt_json;
@@ -233,7 +235,13 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
         { "console", 0, 0, G_OPTION_ARG_STRING, &opt_console,
           "Kernel console, as console= takes it", "TTY[,OPTS]" },
         { "bootloader", 0, 0, G_OPTION_ARG_STRING, &opt_bootloader,
-          "auto (default), systemd-boot, or none (BLS entries only)", "LOADER" },
+          "auto (default: what the image carries, GRUB first), systemd-boot, grub, or none (BLS "
+          "entries only)",
+          "LOADER" },
+        { "firmware", 0, 0, G_OPTION_ARG_STRING, &opt_firmware,
+          "auto (default: UEFI, and BIOS when the loader can), uefi, bios or both", "FIRMWARE" },
+        { "secure-boot", 0, 0, G_OPTION_ARG_NONE, &opt_secure_boot,
+          "Refuse a bootloader that would not boot with Secure Boot on", NULL },
         { "root-ssh-authorized-keys", 0, 0, G_OPTION_ARG_FILENAME, &opt_ssh_keys,
           "Install these SSH keys for root", "FILE" },
         { "ostree-remote-config", 0, 0, G_OPTION_ARG_FILENAME, &opt_ostree_remote_config,
@@ -316,6 +324,12 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
   if (opt_bootloader != NULL
       && !berth_bootloader_from_string (opt_bootloader, &o.bootloader, &error))
     return berth_cli_fail (cmd, error);
+  o.firmware = BERTH_BOOT_FIRMWARE_AUTO;
+  if (opt_firmware != NULL && !berth_boot_firmware_from_string (opt_firmware, &o.firmware, &error))
+    return berth_cli_fail (cmd, error);
+  o.secure_boot = opt_secure_boot;
+  g_autofree char *runner = berth_cli_runner_path ();
+  o.runner = runner;
   if ((opt_size && !parse_size ("--size", opt_size, &o.loopback_size, &error))
       || (opt_root_size && !parse_size ("--root-size", opt_root_size, &o.root_size, &error))
       || (opt_boot_size && !parse_size ("--boot-size", opt_boot_size, &o.boot_size, &error)))

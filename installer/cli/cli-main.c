@@ -1,6 +1,8 @@
 /* berth's entry point: the command table, global options and help. */
 #include "cli.h"
 
+#include "boot/boot.h"
+
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,6 +167,11 @@ berth_cli_runner_path (void)
 int
 main (int argc, char **argv)
 {
+  /* started as the chroot runner (by ostree as OSTREE_GRUB2_EXEC, or by the GRUB backend): the
+   * environment says so, and nothing else of berth runs */
+  if (berth_boot_runner_requested ())
+    return berth_boot_runner_main (argc, argv);
+
   setlocale (LC_ALL, "");
 
   if (argc < 2)

@@ -41,6 +41,9 @@ struct BerthInstallPlan
   GStrv cli_kargs;
   GStrv cli_karg_deletes;
   BerthBootloader bootloader;
+  BerthBootFirmware firmware;
+  gboolean secure_boot;
+  char *runner;
   char *ssh_keys;
   gboolean preserve_on_error;
   char *arch;
@@ -69,6 +72,12 @@ struct BerthInstallPlan
   BerthDiskMountInfo *fs_boot; /* NULL: /boot is not a separate mount */
   BerthDiskMountInfo *fs_esp;  /* NULL: not mounted */
   char *esp_node;
+  /* what the bootloader backends are told of the target */
+  guint boot_allowed;          /* the loaders whose layout checks passed (BerthBootWants.allowed) */
+  gboolean bios_boot;          /* a BIOS boot partition on the disk of /boot */
+  char *bios_disk;             /* that disk, for GRUB's BIOS core image (--to-filesystem) */
+  char *boot_fs_uuid;          /* what GRUB searches for */
+  BerthBootDecision *decision; /* after the pull (or the preview's) */
   GPtrArray *warnings;
   gboolean fs_warning_added;
 
@@ -88,6 +97,7 @@ berth_install_plan_free (BerthInstallPlan *plan)
   g_strfreev (plan->cli_kargs);
   g_strfreev (plan->cli_karg_deletes);
   g_free (plan->ssh_keys);
+  g_free (plan->runner);
   g_free (plan->arch);
   g_clear_pointer (&plan->source, berth_image_source_free);
   g_free (plan->image_name);
@@ -105,6 +115,9 @@ berth_install_plan_free (BerthInstallPlan *plan)
   g_clear_pointer (&plan->fs_boot, berth_disk_mount_info_free);
   g_clear_pointer (&plan->fs_esp, berth_disk_mount_info_free);
   g_free (plan->esp_node);
+  g_free (plan->bios_disk);
+  g_free (plan->boot_fs_uuid);
+  g_clear_pointer (&plan->decision, berth_boot_decision_free);
   g_clear_pointer (&plan->warnings, g_ptr_array_unref);
   g_clear_pointer (&plan->kargs, berth_kargs_free);
   g_strfreev (plan->undone);
@@ -115,6 +128,12 @@ const BerthKargs *
 berth_install_plan_get_kargs (const BerthInstallPlan *plan)
 {
   return plan->kargs;
+}
+
+const BerthBootDecision *
+berth_install_plan_get_bootloader (const BerthInstallPlan *plan)
+{
+  return plan->decision;
 }
 
 /* ---- --to-filesystem ---------------------------------------------------------------------- */
@@ -212,34 +231,21 @@ plan_filesystem_esp (BerthInstallPlan *plan, GError **error)
       esp_disk = m->disk;
     }
 
-  /* systemd-boot finds the BLS entries on an XBOOTLDR partition of the ESP's disk, through
-   * the ext4 EFI driver (DESIGN.md section 5); auto may still resolve to it. */
-  const char *fix = "or give --bootloader none and bring your own bootloader";
-  if (plan->fs_boot == NULL)
-    return berth_throw (error, BERTH_ERROR_REFUSED,
-                        "systemd-boot reads the BLS entries from their own /boot partition, but "
-                        "%s/boot is not a mount point: make /boot an ext4 partition of type "
-                        "XBOOTLDR (%s) and mount it there, %s",
-                        dir, BERTH_DISK_TYPE_XBOOTLDR, fix);
-  if (g_strcmp0 (plan->fs_boot->fstype, "ext4") != 0)
-    return berth_throw (error, BERTH_ERROR_REFUSED,
-                        "systemd-boot reads /boot through an ext4 EFI driver, but %s is %s: "
-                        "make it ext4, %s",
-                        plan->fs_boot->path, plan->fs_boot->fstype, fix);
-  if (g_strcmp0 (plan->fs_boot->part_type, BERTH_DISK_TYPE_XBOOTLDR) != 0)
-    return berth_throw (error, BERTH_ERROR_REFUSED,
-                        "systemd-boot finds /boot by its partition type, but %s (%s) has type %s: "
-                        "set it to XBOOTLDR (sfdisk --part-type %s %u %s), %s",
-                        plan->fs_boot->path, plan->fs_boot->source,
-                        plan->fs_boot->part_type ? plan->fs_boot->part_type : "unknown",
-                        plan->fs_boot->disk ? plan->fs_boot->disk : "DISK", plan->fs_boot->partno,
-                        BERTH_DISK_TYPE_XBOOTLDR, fix);
-  if (esp_disk == NULL || g_strcmp0 (esp_disk, plan->fs_boot->disk) != 0)
-    return berth_throw (error, BERTH_ERROR_REFUSED,
-                        "systemd-boot looks for /boot on the disk it was started from, but the "
-                        "ESP is on %s and /boot on %s: put both on one disk, %s",
-                        esp_disk ? esp_disk : "an unknown disk", plan->fs_boot->disk, fix);
-  return TRUE;
+  /* what the loaders need of /boot (systemd-boot: an ext4 XBOOTLDR partition on the ESP's disk;
+   * GRUB: its own ext4 or xfs filesystem) is the backends' to say; auto keeps those that fit,
+   * and the image decides among them after the pull */
+  const char *boot_disk = plan->fs_boot != NULL ? plan->fs_boot->disk : NULL;
+  g_autofree char *bios_node = NULL;
+  if (boot_disk != NULL
+      && berth_disk_find_partition (boot_disk, BERTH_DISK_TYPE_BIOS_BOOT, &bios_node, NULL))
+    {
+      plan->bios_boot = TRUE;
+      plan->bios_disk = g_strdup (boot_disk);
+    }
+  BerthBootLayout layout = {
+    .root_dir = dir, .boot = plan->fs_boot, .esp_disk = esp_disk, .bios_boot = plan->bios_boot
+  };
+  return berth_boot_check_layout (plan->bootloader, &layout, &plan->boot_allowed, error);
 }
 
 static gboolean
@@ -298,6 +304,7 @@ plan_filesystem_target (BerthInstallPlan *plan, const BerthInstallOptions *optio
     return FALSE;
   if (plan->fs_boot != NULL)
     {
+      plan->boot_fs_uuid = g_strdup (plan->fs_boot->fs_uuid);
       plan->boot_fstype = g_strdup (plan->fs_boot->fstype);
       plan->boot_spec = options->boot_mount_spec
                           ? g_strdup (options->boot_mount_spec)
@@ -420,6 +427,9 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
   plan->cli_kargs = g_strdupv ((char **)options->kargs);
   plan->cli_karg_deletes = g_strdupv ((char **)options->karg_deletes);
   plan->bootloader = options->bootloader;
+  plan->firmware = options->firmware;
+  plan->secure_boot = options->secure_boot;
+  plan->runner = g_strdup (options->runner);
   plan->ssh_keys = g_strdup (options->root_ssh_authorized_keys);
   plan->preserve_on_error = options->preserve_on_error;
   plan->arch = machine_arch ();
@@ -529,6 +539,11 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
   const BerthDiskPartition *boot = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BOOT);
   plan->root_spec = g_strdup_printf ("UUID=%s", root->fs_uuid);
   plan->boot_spec = g_strdup_printf ("UUID=%s", boot->fs_uuid);
+  plan->boot_fs_uuid = g_strdup (boot->fs_uuid);
+  plan->bios_boot = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BIOS_BOOT) != NULL;
+  BerthBootLayout own = BERTH_BOOT_LAYOUT_OWN (plan->bios_boot);
+  if (!berth_boot_check_layout (plan->bootloader, &own, &plan->boot_allowed, error))
+    return NULL;
   plan->root_fstype = g_strdup (berth_disk_fs_to_string (root->fs));
   plan->boot_fstype = g_strdup (berth_disk_fs_to_string (boot->fs));
   return g_steal_pointer (&plan);
@@ -612,6 +627,57 @@ remote_to_json (const BerthOstreeRemote *r)
   return j;
 }
 
+static void
+describe_bootloader (GString *s, const BerthInstallPlan *plan)
+{
+  g_autoptr (GString) asked = g_string_new (NULL);
+  if (plan->firmware != BERTH_BOOT_FIRMWARE_AUTO)
+    g_string_append_printf (asked, ", --firmware %s",
+                            berth_boot_firmware_to_string (plan->firmware));
+  if (plan->secure_boot)
+    g_string_append (asked, ", --secure-boot");
+  if (plan->decision == NULL)
+    {
+      g_string_append_printf (s, "Bootloader: %s%s%s\n",
+                              berth_bootloader_to_string (plan->bootloader),
+                              plan->bootloader == BERTH_BOOTLOADER_NONE
+                                ? ""
+                                : " (decided after the pull, from the boot files the image "
+                                  "carries)",
+                              asked->str);
+      return;
+    }
+  const BerthBootDecision *d = plan->decision;
+  g_autofree char *what = berth_boot_decision_describe (d);
+  g_string_append_printf (s, "Bootloader: %s\n            why: %s%s\n", what, d->why, asked->str);
+  if (d->backend != NULL)
+    g_string_append_printf (s, "            ostree's sysroot.bootloader=%s\n",
+                            d->backend->sysroot_bootloader);
+  for (guint i = 0; i < d->notes->len; i++)
+    g_string_append_printf (s, "            %s\n", (const char *)d->notes->pdata[i]);
+}
+
+static json_t *
+bootloader_to_json (const BerthBootDecision *d)
+{
+  if (d == NULL)
+    return json_null ();
+  json_t *j = json_object ();
+  json_object_set_new (j, "name", json_string (berth_bootloader_to_string (d->loader)));
+  json_object_set_new (j, "uefi", json_boolean (d->uefi));
+  json_object_set_new (j, "bios", json_boolean (d->bios));
+  json_object_set_new (j, "secureBoot", json_boolean (d->secure_boot));
+  json_object_set_new (j, "grubCoreImage", json_boolean (d->grub_core_image));
+  json_object_set_new (j, "sysrootBootloader",
+                       d->backend ? json_string (d->backend->sysroot_bootloader) : json_null ());
+  json_object_set_new (j, "why", json_string (d->why));
+  json_t *notes = json_array ();
+  for (guint i = 0; i < d->notes->len; i++)
+    json_array_append_new (notes, json_string (d->notes->pdata[i]));
+  json_object_set_new (j, "notes", notes);
+  return j;
+}
+
 char *
 berth_install_plan_describe (const BerthInstallPlan *plan)
 {
@@ -659,7 +725,7 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
       g_string_append_printf (s, "Partitions:\n%s", layout);
     }
   g_string_append_printf (s, "Stateroot:  %s\n", plan->stateroot);
-  g_string_append_printf (s, "Bootloader: %s\n", berth_bootloader_to_string (plan->bootloader));
+  describe_bootloader (s, plan);
   if (plan->kargs != NULL)
     {
       /* previewed: the final line, each argument with its source */
@@ -763,6 +829,9 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
   json_object_set_new (o, "stateroot", json_string (plan->stateroot));
   json_object_set_new (o, "bootloader",
                        json_string (berth_bootloader_to_string (plan->bootloader)));
+  json_object_set_new (o, "firmware", json_string (berth_boot_firmware_to_string (plan->firmware)));
+  json_object_set_new (o, "secureBootRequired", json_boolean (plan->secure_boot));
+  json_object_set_new (o, "bootloaderChosen", bootloader_to_json (plan->decision));
   json_t *k = json_array ();
   json_t *from = json_array ();
   if (plan->kargs != NULL)
@@ -809,6 +878,8 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
 
 static gboolean build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
                              GCancellable *cancellable, GError **error);
+static gboolean decide_bootloader (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
+                                   GCancellable *cancellable, GError **error);
 
 gboolean
 berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancellable, GError **error)
@@ -827,7 +898,8 @@ berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancella
                 && (plan->ostree_remote == NULL
                     || berth_ostree_remote_add (repo, plan->ostree_remote, cancellable, error))
                 && berth_pull_image (repo, plan->source, &po, &pulled, cancellable, error)
-                && build_kargs (plan, repo, pulled->merge_commit, cancellable, error);
+                && build_kargs (plan, repo, pulled->merge_commit, cancellable, error)
+                && decide_bootloader (plan, repo, pulled->merge_commit, cancellable, error);
   g_autoptr (GError) rm_error = NULL;
   if (!berth_spawn_simple (&rm_error, "rm", "-rf", "--one-file-system", "--", dir, NULL))
     g_debug ("removing %s: %s", dir, rm_error->message);
@@ -967,6 +1039,33 @@ build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
   plan->kargs = berth_kargs_build_install (&ko, NULL, error);
   berth_kargs_install_config_free (config);
   return plan->kargs != NULL;
+}
+
+/* Which bootloader, from the boot files the pulled commit carries (the facts), what the layout
+ * allows and what was asked: before the deploy, which needs its sysroot.bootloader. */
+static gboolean
+decide_bootloader (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
+                   GCancellable *cancellable, GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Choosing the bootloader");
+  g_autoptr (BerthBootFacts) facts = berth_boot_facts_new (plan->arch);
+  g_auto (GStrv) paths = berth_boot_probe_paths (plan->arch);
+  for (char **p = paths; plan->bootloader != BERTH_BOOTLOADER_NONE && *p != NULL; p++)
+    {
+      GFileType type = G_FILE_TYPE_UNKNOWN;
+      if (!berth_import_file_type (repo, commit, *p, &type, cancellable, error))
+        return FALSE;
+      berth_boot_facts_add (facts, *p,
+                            type == G_FILE_TYPE_DIRECTORY ? BERTH_BOOT_FILE_DIR
+                            : type == G_FILE_TYPE_REGULAR ? BERTH_BOOT_FILE_REGULAR
+                                                          : BERTH_BOOT_FILE_ABSENT);
+    }
+  BerthBootWants wants = { .firmware = plan->firmware,
+                           .secure_boot = plan->secure_boot,
+                           .bios_boot = plan->bios_boot,
+                           .allowed = plan->boot_allowed };
+  g_clear_pointer (&plan->decision, berth_boot_decision_free);
+  return berth_boot_decide (plan->bootloader, facts, &wants, &plan->decision, error);
 }
 
 /* ---- apply -------------------------------------------------------------------------- */
@@ -1272,7 +1371,11 @@ apply_steps (Apply *a, GError **error)
       emit (a, step_names[STEP_KARGS], line);
     }
 
-  /* 6. Deploy. */
+  /* 6. Deploy, with the sysroot.bootloader of the loader the image carries (chosen now, so a
+   * failure is the bootloader step's). */
+  a->step = STEP_BOOTLOADER;
+  if (!decide_bootloader (plan, repo, pulled->merge_commit, a->cancellable, error))
+    return FALSE;
   enter (a, STEP_DEPLOY, "deploying");
   g_auto (GStrv) kargv = berth_kargs_to_strv (plan->kargs);
   BerthDeployOptions dopts = {
@@ -1284,6 +1387,9 @@ apply_steps (Apply *a, GError **error)
     .boot_fstype = plan->boot_fstype,
     .root_ssh_authorized_keys = plan->ssh_keys,
     .ostree_remote = plan->ostree_remote,
+    .sysroot_bootloader
+    = plan->decision->backend != NULL ? plan->decision->backend->sysroot_bootloader : NULL,
+    .grub2_exec = plan->runner,
   };
   g_autoptr (BerthDeployResult) deployed = NULL;
   if (!berth_deploy_image (sysroot, &dopts, &deployed, a->cancellable, error)
@@ -1306,10 +1412,7 @@ apply_steps (Apply *a, GError **error)
     }
 
   /* 7. The bootloader, last: only now can the disk boot. */
-  a->step = STEP_BOOTLOADER;
-  BerthBootloader loader;
-  if (!berth_boot_choose (plan->bootloader, deployed->deployment_path, plan->arch, &loader, error))
-    return FALSE;
+  const BerthBootDecision *loader = plan->decision;
   g_autofree char *esp_node = NULL;
   if (plan->layout != NULL)
     esp_node = berth_disk_partition_path (
@@ -1317,15 +1420,19 @@ apply_steps (Apply *a, GError **error)
   else
     esp_node = g_strdup (plan->esp_node);
   const char *esp_dir = plan->fs_esp != NULL ? plan->fs_esp->path : NULL;
-  g_autofree char *msg = loader == BERTH_BOOTLOADER_NONE
+  g_autofree char *what = berth_boot_decision_describe (loader);
+  g_autofree char *msg = loader->loader == BERTH_BOOTLOADER_NONE
                            ? g_strdup ("none: the BLS entries only")
-                           : g_strdup_printf ("%s on %s", berth_bootloader_to_string (loader),
-                                              esp_dir ? esp_dir : esp_node);
+                           : g_strdup_printf ("%s; ESP %s", what, esp_dir ? esp_dir : esp_node);
   enter (a, STEP_BOOTLOADER, msg);
   BerthBootInstallOptions bo = { .esp_device = esp_node,
                                  .esp_dir = esp_dir,
                                  .deployment_root = deployed->deployment_path,
-                                 .arch = plan->arch };
+                                 .arch = plan->arch,
+                                 .sysroot = a->mnt,
+                                 .boot_fs_uuid = plan->boot_fs_uuid,
+                                 .disk = plan->layout != NULL ? a->device : plan->bios_disk,
+                                 .runner = plan->runner };
   if (!berth_boot_install (loader, &bo, a->cancellable, error))
     return FALSE;
   /* The point of no return: the disk boots into a complete deployment. An interrupt from here

@@ -33,6 +33,12 @@ typedef struct
   const char *const *karg_deletes;
   const char *console; /* --console TTY[,OPTS] -> console= */
   BerthBootloader bootloader;
+  BerthBootFirmware firmware; /* --firmware */
+  gboolean secure_boot;       /* --secure-boot: refuse a chain that would not boot with it */
+  /* berth's chroot runner (the berth executable: berth_boot_runner_main), for the image's GRUB
+   * tools and ostree's grub-mkconfig (OSTREE_GRUB2_EXEC); NULL: GRUB installs only what needs
+   * neither (and ostree's own chroot fails offline) */
+  const char *runner;
   const char *root_ssh_authorized_keys; /* the file's contents, or NULL */
   const char *uuid_seed;                /* reproducible UUIDs (tests); NULL: random */
   /* An ostree-remote-* IMAGE: the ostree remote file (`[remote "NAME"]`, url=, gpgkeypath=)
@@ -60,8 +66,9 @@ BerthInstallPlan *berth_install_plan_new (const BerthInstallOptions *options,
                                           GCancellable *cancellable, GError **error);
 
 /* Pulls the image into a temporary repository (removed afterwards) to read its kargs.d and
- * install configuration, so the plan shows the final kernel command line with where each
- * argument comes from. Writes nothing to the target. */
+ * install configuration and the boot files it carries, so the plan shows the final kernel
+ * command line with where each argument comes from, and the bootloader with why. Writes nothing
+ * to the target. */
 gboolean berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancellable,
                                            GError **error);
 
@@ -98,6 +105,9 @@ gboolean berth_install_plan_apply (BerthInstallPlan *plan, BerthInstallProgressF
  * each ("wiped the partition table ... on disk.img", "detached /dev/loop0"). NULL otherwise. */
 const char *berth_install_plan_get_failed_step (const BerthInstallPlan *plan);
 const char *const *berth_install_plan_get_undone (const BerthInstallPlan *plan);
+
+/* The bootloader chosen (after the preview or the apply's pull; NULL before). */
+const BerthBootDecision *berth_install_plan_get_bootloader (const BerthInstallPlan *plan);
 
 /* The kernel command line the install wrote, once applied (NULL before). */
 const BerthKargs *berth_install_plan_get_kargs (const BerthInstallPlan *plan);

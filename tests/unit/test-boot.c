@@ -5,6 +5,8 @@
 #include "boot/boot.h"
 
 #include <locale.h>
+#include <stdarg.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -19,19 +21,292 @@ test_names (void)
       g_assert_no_error (error);
       g_assert_cmpint (l, ==, i);
     }
-  g_assert_false (berth_bootloader_from_string ("grub", &l, &error));
+  g_assert_cmpstr (berth_bootloader_to_string (BERTH_BOOTLOADER_GRUB), ==, "grub");
+  g_assert_false (berth_bootloader_from_string ("lilo", &l, &error));
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  BerthBootFirmware f = BERTH_BOOT_FIRMWARE_AUTO;
+  for (int i = BERTH_BOOT_FIRMWARE_AUTO; i <= BERTH_BOOT_FIRMWARE_BOTH; i++)
+    {
+      g_assert_true (
+        berth_boot_firmware_from_string (berth_boot_firmware_to_string (i), &f, &error));
+      g_assert_cmpint (f, ==, i);
+    }
+  g_assert_false (berth_boot_firmware_from_string ("coreboot", &f, &error));
   g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
 
   const BerthEfiArch *x = berth_efi_arch_lookup ("x86_64");
   g_assert_nonnull (x);
   g_assert_cmpstr (x->efi, ==, "x64");
   g_assert_cmpstr (x->efi_upper, ==, "X64");
+  g_assert_cmpstr (x->grub_bios, ==, "i386-pc");
   const BerthEfiArch *a = berth_efi_arch_lookup ("aarch64");
   g_assert_nonnull (a);
   g_assert_cmpstr (a->efi, ==, "aa64");
   g_assert_cmpstr (a->efi_upper, ==, "AA64");
   g_assert_cmpstr (a->grub_efi, ==, "arm64-efi");
+  g_assert_null (a->grub_bios);
   g_assert_null (berth_efi_arch_lookup ("riscv64"));
+  g_assert_nonnull (berth_boot_backend_get (BERTH_BOOTLOADER_GRUB));
+  g_assert_cmpstr (berth_boot_backend_get (BERTH_BOOTLOADER_GRUB)->sysroot_bootloader, ==, "grub2");
+  g_assert_cmpstr (berth_boot_backend_get (BERTH_BOOTLOADER_SYSTEMD_BOOT)->sysroot_bootloader, ==,
+                   "none");
+  g_assert_null (berth_boot_backend_get (BERTH_BOOTLOADER_AUTO));
+  g_assert_null (berth_boot_backend_get (BERTH_BOOTLOADER_NONE));
+}
+
+/* ---- the choice, from facts ---------------------------------------------------------------- */
+
+/* What Debian 12's packages put in an image, by package. */
+static const char *const sd_boot_files[] = { "usr/lib/systemd/boot/efi/systemd-bootx64.efi", NULL };
+static const char *const shim_files[]
+  = { "usr/lib/shim/shimx64.efi.signed", "usr/lib/shim/mmx64.efi.signed",
+      "usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed", NULL };
+static const char *const grub_efi_bin[] = { "usr/bin/grub-mkimage", NULL };
+static const char *const grub_tools[]
+  = { "usr/sbin/grub-install", "usr/sbin/grub-mkconfig", "etc/grub.d/15_ostree",
+      "etc/default/grub",      "usr/bin/udevadm",        NULL };
+
+/* Facts: x86_64, the files of each list, and the directories named in @dirs. */
+static BerthBootFacts *
+facts_of (const char *const *dirs, ...)
+{
+  BerthBootFacts *f = berth_boot_facts_new ("x86_64");
+  for (const char *const *d = dirs; d != NULL && *d != NULL; d++)
+    berth_boot_facts_add (f, *d, BERTH_BOOT_FILE_DIR);
+  va_list args;
+  va_start (args, dirs);
+  for (const char *const *list = va_arg (args, const char *const *); list != NULL;
+       list = va_arg (args, const char *const *))
+    for (const char *const *p = list; *p != NULL; p++)
+      berth_boot_facts_add (f, *p, BERTH_BOOT_FILE_REGULAR);
+  va_end (args);
+  return f;
+}
+
+static const char *const efi_dir[] = { "usr/lib/grub/x86_64-efi", NULL };
+static const char *const efi_bios_dirs[]
+  = { "usr/lib/grub/x86_64-efi", "usr/lib/grub/i386-pc", NULL };
+
+static gboolean
+has_note (const BerthBootDecision *d, const char *part)
+{
+  for (guint i = 0; i < d->notes->len; i++)
+    if (strstr (d->notes->pdata[i], part) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_decide (void)
+{
+  BerthBootWants auto_wants = { .bios_boot = TRUE };
+
+  /* the test image: shim, signed GRUB, the EFI and BIOS modules, the tools, systemd-boot */
+  g_autoptr (BerthBootFacts) full
+    = facts_of (efi_bios_dirs, sd_boot_files, shim_files, grub_efi_bin, grub_tools, NULL);
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, full, &auto_wants, &d, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_GRUB);
+    g_assert_true (d->uefi && d->bios && d->secure_boot && !d->grub_core_image);
+    g_assert_cmpstr (d->backend->sysroot_bootloader, ==, "grub2");
+    g_assert_nonnull (strstr (d->why, "shimx64.efi.signed"));
+    g_autofree char *text = berth_boot_decision_describe (d);
+    g_assert_cmpstr (text, ==, "grub: UEFI with Secure Boot (shim, signed loader) and BIOS");
+  }
+  {
+    /* --bootloader systemd-boot on the same image: UEFI only, and Secure Boot off */
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_true (
+      berth_boot_decide (BERTH_BOOTLOADER_SYSTEMD_BOOT, full, &auto_wants, &d, &error));
+    g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_SYSTEMD_BOOT);
+    g_assert_true (d->uefi && !d->bios && !d->secure_boot);
+    g_assert_true (has_note (d, "Secure Boot must be off"));
+    g_assert_cmpstr (d->backend->sysroot_bootloader, ==, "none");
+  }
+  {
+    /* no BIOS boot partition: UEFI only, said in a note; asked for BIOS: refused */
+    BerthBootWants w = { .bios_boot = FALSE };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, full, &w, &d, &error));
+    g_assert_true (d->uefi && !d->bios);
+    g_assert_true (has_note (d, "no BIOS boot partition"));
+    w.firmware = BERTH_BOOT_FIRMWARE_BOTH;
+    g_clear_pointer (&d, berth_boot_decision_free);
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_GRUB, full, &w, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+    g_assert_nonnull (strstr (error->message, "BIOS boot partition"));
+  }
+  {
+    /* --firmware uefi: no BIOS even where it could be */
+    BerthBootWants w = { .bios_boot = TRUE, .firmware = BERTH_BOOT_FIRMWARE_UEFI };
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, full, &w, &d, NULL));
+    g_assert_true (d->uefi && !d->bios);
+    /* --firmware bios: GRUB for BIOS only */
+    w.firmware = BERTH_BOOT_FIRMWARE_BIOS;
+    g_clear_pointer (&d, berth_boot_decision_free);
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, full, &w, &d, NULL));
+    g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_GRUB);
+    g_assert_true (!d->uefi && d->bios);
+  }
+  {
+    /* BIOS asked of an image without the i386-pc modules: refused, naming them */
+    g_autoptr (BerthBootFacts) f
+      = facts_of (efi_dir, sd_boot_files, shim_files, grub_efi_bin, grub_tools, NULL);
+    BerthBootWants w = { .bios_boot = TRUE, .firmware = BERTH_BOOT_FIRMWARE_BIOS };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_GRUB, f, &w, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+    g_assert_nonnull (strstr (error->message, "i386-pc"));
+    g_assert_null (d);
+    /* auto: systemd-boot cannot either */
+    g_clear_error (&error);
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_AUTO, f, &w, &d, &error));
+    g_assert_nonnull (strstr (error->message, "i386-pc"));
+    g_assert_nonnull (strstr (error->message, "UEFI only"));
+    /* but auto with --firmware auto: UEFI, and a note */
+    g_clear_error (&error);
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, f, &auto_wants, &d, &error));
+    g_assert_true (d->uefi && !d->bios);
+    g_assert_true (has_note (d, "i386-pc"));
+  }
+  {
+    /* GRUB without shim (grub-efi-amd64-bin only): a core image, Secure Boot off; --secure-boot
+     * refuses it, and systemd-boot too */
+    g_autoptr (BerthBootFacts) f
+      = facts_of (efi_dir, sd_boot_files, grub_efi_bin, grub_tools, NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, f, &auto_wants, &d, &error));
+    g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_GRUB);
+    g_assert_true (d->uefi && d->grub_core_image && !d->secure_boot);
+    g_assert_true (has_note (d, "Secure Boot must be off"));
+    BerthBootWants sb = { .bios_boot = TRUE, .secure_boot = TRUE };
+    g_clear_pointer (&d, berth_boot_decision_free);
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_GRUB, f, &sb, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+    g_assert_nonnull (strstr (error->message, "not signed"));
+    g_clear_error (&error);
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_SYSTEMD_BOOT, f, &sb, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+    g_clear_error (&error);
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_AUTO, f, &sb, &d, &error));
+    g_assert_nonnull (strstr (error->message, "--bootloader none"));
+    /* with shim, --secure-boot is fine */
+    g_clear_error (&error);
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, full, &sb, &d, &error));
+    g_assert_true (d->secure_boot);
+  }
+  {
+    /* only systemd-boot: auto takes it; grub asked: refused */
+    g_autoptr (BerthBootFacts) f = facts_of (NULL, sd_boot_files, NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, f, &auto_wants, &d, &error));
+    g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_SYSTEMD_BOOT);
+    g_clear_pointer (&d, berth_boot_decision_free);
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_GRUB, f, &auto_wants, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
+    g_assert_nonnull (strstr (error->message, "does not carry it"));
+  }
+  {
+    /* GRUB whose menu could not follow upgrades (no 15_ostree): refused; auto falls back */
+    g_autoptr (BerthBootFacts) f
+      = facts_of (efi_bios_dirs, sd_boot_files, shim_files, grub_efi_bin, grub_tools, NULL);
+    berth_boot_facts_add (f, "etc/grub.d/15_ostree", BERTH_BOOT_FILE_ABSENT);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_GRUB, f, &auto_wants, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
+    g_assert_nonnull (strstr (error->message, "15_ostree"));
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, f, &auto_wants, &d, NULL));
+    g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_SYSTEMD_BOOT);
+  }
+  {
+    /* the layout allows systemd-boot only: auto takes it over GRUB */
+    BerthBootWants w = { .bios_boot = TRUE, .allowed = 1u << BERTH_BOOTLOADER_SYSTEMD_BOOT };
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, full, &w, &d, NULL));
+    g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_SYSTEMD_BOOT);
+  }
+  {
+    g_autoptr (BerthBootFacts) empty = facts_of (NULL, NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_AUTO, empty, &auto_wants, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
+    g_assert_nonnull (strstr (error->message, "--bootloader none"));
+    /* none needs nothing, not even a known architecture */
+    g_autoptr (BerthBootFacts) riscv = berth_boot_facts_new ("riscv64");
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_NONE, riscv, &auto_wants, &d, NULL));
+    g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_NONE);
+    g_assert_null (d->backend);
+    g_clear_pointer (&d, berth_boot_decision_free);
+    g_clear_error (&error);
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_AUTO, riscv, &auto_wants, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
+  }
+}
+
+/* What --to-filesystem layouts each loader accepts. */
+static void
+test_layout (void)
+{
+  BerthDiskMountInfo ext4_generic = { .path = (char *)"/mnt/boot",
+                                      .source = (char *)"/dev/vdb2",
+                                      .fstype = (char *)"ext4",
+                                      .disk = (char *)"/dev/vdb",
+                                      .partno = 2,
+                                      .part_type = (char *)"0fc63daf-8483-4772-8e79-3d69d8477de4" };
+  BerthDiskMountInfo ext4_xbootldr = ext4_generic;
+  ext4_xbootldr.part_type = (char *)BERTH_DISK_TYPE_XBOOTLDR;
+  BerthDiskMountInfo btrfs = ext4_xbootldr;
+  btrfs.fstype = (char *)"btrfs";
+  guint allowed = 0;
+  {
+    /* /boot a directory of the root: neither */
+    BerthBootLayout l = { .root_dir = "/mnt", .esp_disk = "/dev/vdb" };
+    g_autoptr (GError) error = NULL;
+    g_assert_false (berth_boot_check_layout (BERTH_BOOTLOADER_AUTO, &l, &allowed, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+    g_assert_nonnull (strstr (error->message, "make /boot an ext4 partition of type XBOOTLDR"));
+    g_assert_nonnull (strstr (error->message, "an ext4 or xfs partition"));
+    g_assert_true (berth_boot_check_layout (BERTH_BOOTLOADER_NONE, &l, NULL, NULL));
+  }
+  {
+    /* a generic ext4 /boot: GRUB only; systemd-boot says which sfdisk fixes it */
+    BerthBootLayout l = { .root_dir = "/mnt", .boot = &ext4_generic, .esp_disk = "/dev/vdb" };
+    g_autoptr (GError) error = NULL;
+    g_assert_true (berth_boot_check_layout (BERTH_BOOTLOADER_AUTO, &l, &allowed, &error));
+    g_assert_cmpuint (allowed, ==, 1u << BERTH_BOOTLOADER_GRUB);
+    g_assert_false (berth_boot_check_layout (BERTH_BOOTLOADER_SYSTEMD_BOOT, &l, NULL, &error));
+    g_assert_nonnull (
+      strstr (error->message, "sfdisk --part-type /dev/vdb 2 " BERTH_DISK_TYPE_XBOOTLDR));
+  }
+  {
+    BerthBootLayout l = { .root_dir = "/mnt", .boot = &ext4_xbootldr, .esp_disk = "/dev/vdb" };
+    g_assert_true (berth_boot_check_layout (BERTH_BOOTLOADER_AUTO, &l, &allowed, NULL));
+    g_assert_cmpuint (allowed, ==,
+                      (1u << BERTH_BOOTLOADER_GRUB) | (1u << BERTH_BOOTLOADER_SYSTEMD_BOOT));
+    l.boot = &btrfs;
+    g_autoptr (GError) error = NULL;
+    g_assert_false (berth_boot_check_layout (BERTH_BOOTLOADER_GRUB, &l, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "ext4 or xfs"));
+  }
+  {
+    /* berth's own layout suits every loader */
+    BerthBootLayout own = BERTH_BOOT_LAYOUT_OWN (TRUE);
+    g_assert_true (berth_boot_check_layout (BERTH_BOOTLOADER_AUTO, &own, &allowed, NULL));
+    g_assert_cmpuint (allowed, ==,
+                      (1u << BERTH_BOOTLOADER_GRUB) | (1u << BERTH_BOOTLOADER_SYSTEMD_BOOT));
+  }
 }
 
 /* ---- fake trees --------------------------------------------------------------------------- */
@@ -65,6 +340,18 @@ rm_rf (const char *path)
   g_assert_no_error (error);
 }
 
+/* The facts of a tree on disk, and the choice from them. */
+static BerthBootloader
+choose (BerthBootloader requested, const char *root, const char *arch, GError **error)
+{
+  g_autoptr (BerthBootFacts) f = berth_boot_facts_from_dir (root, arch);
+  BerthBootWants w = { .bios_boot = TRUE };
+  g_autoptr (BerthBootDecision) d = NULL;
+  if (!berth_boot_decide (requested, f, &w, &d, error))
+    return BERTH_BOOTLOADER_AUTO;
+  return d->loader;
+}
+
 static void
 test_choose (void)
 {
@@ -75,51 +362,62 @@ test_choose (void)
   put (sd, "usr/lib/systemd/boot/efi/systemd-bootx64.efi", "MZ sd-boot");
   put (sd, "usr/lib/grub/x86_64-efi/normal.mod", "grub");
   put (grub, "usr/lib/grub/x86_64-efi/normal.mod", "grub");
+  put (grub, "usr/lib/shim/shimx64.efi.signed", "MZ shim");
+  put (grub, "usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed", "MZ grub");
+  for (const char *const *t = grub_tools; *t != NULL; t++)
+    put (grub, *t, "");
   g_assert_cmpint (g_mkdir_with_parents (empty, 0755), ==, 0);
-  BerthBootloader l;
 
   {
+    /* GRUB's modules without grub-mkimage and shim are no GRUB EFI: systemd-boot */
     g_autoptr (GError) error = NULL;
-    g_assert_true (berth_boot_choose (BERTH_BOOTLOADER_AUTO, sd, "x86_64", &l, &error));
+    g_assert_cmpint (choose (BERTH_BOOTLOADER_AUTO, sd, "x86_64", &error), ==,
+                     BERTH_BOOTLOADER_SYSTEMD_BOOT);
     g_assert_no_error (error);
-    g_assert_cmpint (l, ==, BERTH_BOOTLOADER_SYSTEMD_BOOT);
-    g_assert_true (berth_boot_choose (BERTH_BOOTLOADER_SYSTEMD_BOOT, sd, "x86_64", &l, &error));
-    g_assert_cmpint (l, ==, BERTH_BOOTLOADER_SYSTEMD_BOOT);
-    /* none needs nothing, not even a known architecture */
-    g_assert_true (berth_boot_choose (BERTH_BOOTLOADER_NONE, empty, "riscv64", &l, &error));
-    g_assert_cmpint (l, ==, BERTH_BOOTLOADER_NONE);
+    g_assert_cmpint (choose (BERTH_BOOTLOADER_AUTO, grub, "x86_64", &error), ==,
+                     BERTH_BOOTLOADER_GRUB);
+    g_assert_no_error (error);
+    g_assert_cmpint (choose (BERTH_BOOTLOADER_NONE, empty, "riscv64", &error), ==,
+                     BERTH_BOOTLOADER_NONE);
   }
   {
     /* the aarch64 binary is another name: this tree has none */
     g_autoptr (GError) error = NULL;
-    g_assert_false (berth_boot_choose (BERTH_BOOTLOADER_AUTO, sd, "aarch64", &l, &error));
+    choose (BERTH_BOOTLOADER_AUTO, sd, "aarch64", &error);
     g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
     g_assert_nonnull (strstr (error->message, "systemd-bootaa64.efi"));
   }
   {
     g_autoptr (GError) error = NULL;
-    g_assert_false (berth_boot_choose (BERTH_BOOTLOADER_AUTO, grub, "x86_64", &l, &error));
+    choose (BERTH_BOOTLOADER_SYSTEMD_BOOT, grub, "x86_64", &error);
     g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
-    g_assert_nonnull (strstr (error->message, "GRUB is not supported yet"));
+    g_assert_nonnull (strstr (error->message, "systemd-bootx64.efi"));
   }
   {
     g_autoptr (GError) error = NULL;
-    g_assert_false (berth_boot_choose (BERTH_BOOTLOADER_SYSTEMD_BOOT, grub, "x86_64", &l, &error));
-    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
-    g_assert_nonnull (strstr (error->message, "no systemd-boot"));
-  }
-  {
-    g_autoptr (GError) error = NULL;
-    g_assert_false (berth_boot_choose (BERTH_BOOTLOADER_AUTO, empty, "x86_64", &l, &error));
+    choose (BERTH_BOOTLOADER_AUTO, empty, "x86_64", &error);
     g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
     g_assert_nonnull (strstr (error->message, "--bootloader none"));
   }
   {
     g_autoptr (GError) error = NULL;
-    g_assert_false (berth_boot_choose (BERTH_BOOTLOADER_AUTO, sd, "riscv64", &l, &error));
+    choose (BERTH_BOOTLOADER_AUTO, sd, "riscv64", &error);
     g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
   }
   rm_rf (d);
+}
+
+/* A decision for @loader on the tree at @root (UEFI only). */
+static BerthBootDecision *
+decision_for (BerthBootloader loader, const char *root)
+{
+  g_autoptr (BerthBootFacts) f = berth_boot_facts_from_dir (root, "x86_64");
+  BerthBootWants w = { .firmware = BERTH_BOOT_FIRMWARE_UEFI };
+  BerthBootDecision *d = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (berth_boot_decide (loader, f, &w, &d, &error));
+  g_assert_no_error (error);
+  return d;
 }
 
 /* ---- systemd-boot into a vfat image file -------------------------------------------------- */
@@ -190,12 +488,13 @@ test_esp_image (void)
 
   BerthBootInstallOptions o
     = { .esp_device = img, .esp_offset = 1048576, .deployment_root = tree, .arch = "x86_64" };
+  g_autoptr (BerthBootDecision) sd = decision_for (BERTH_BOOTLOADER_SYSTEMD_BOOT, tree);
 
   /* no driver anywhere: a clear error, and nothing written */
   {
     g_autoptr (GError) error = NULL;
     o.host_root = nohost;
-    g_assert_false (berth_boot_install (BERTH_BOOTLOADER_SYSTEMD_BOOT, &o, NULL, &error));
+    g_assert_false (berth_boot_install (sd, &o, NULL, &error));
     g_assert_error (error, BERTH_ERROR, BERTH_ERROR_NOT_FOUND);
     g_assert_nonnull (strstr (error->message, "refind"));
     g_assert_nonnull (strstr (error->message, "ext4_x64.efi"));
@@ -208,7 +507,7 @@ test_esp_image (void)
   for (int round = 0; round < 2; round++)
     {
       g_autoptr (GError) error = NULL;
-      g_assert_true (berth_boot_install (BERTH_BOOTLOADER_SYSTEMD_BOOT, &o, NULL, &error));
+      g_assert_true (berth_boot_install (sd, &o, NULL, &error));
       g_assert_no_error (error);
       g_autofree char *fallback = esp_read (mimg, "EFI/BOOT/BOOTX64.EFI");
       g_autofree char *sd = esp_read (mimg, "EFI/systemd/systemd-bootx64.efi");
@@ -226,7 +525,7 @@ test_esp_image (void)
   put (tree, "usr/share/refind/refind/drivers_x64/ext4_x64.efi", "MZ ext4 driver from the image");
   {
     g_autoptr (GError) error = NULL;
-    g_assert_true (berth_boot_install_systemd_boot (&o, NULL, &error));
+    g_assert_true (berth_boot_install (sd, &o, NULL, &error));
     g_assert_no_error (error);
     g_autofree char *drv = esp_read (mimg, "EFI/systemd/drivers/ext4_x64.efi");
     g_assert_cmpstr (drv, ==, "MZ ext4 driver from the image");
@@ -235,8 +534,10 @@ test_esp_image (void)
   /* none writes nothing; AUTO is not an installable choice */
   {
     g_autoptr (GError) error = NULL;
-    g_assert_true (berth_boot_install (BERTH_BOOTLOADER_NONE, &o, NULL, &error));
-    g_assert_false (berth_boot_install (BERTH_BOOTLOADER_AUTO, &o, NULL, &error));
+    BerthBootDecision none = { .loader = BERTH_BOOTLOADER_NONE };
+    BerthBootDecision unresolved = { .loader = BERTH_BOOTLOADER_AUTO };
+    g_assert_true (berth_boot_install (&none, &o, NULL, &error));
+    g_assert_false (berth_boot_install (&unresolved, &o, NULL, &error));
     g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
   }
   rm_rf (d);
@@ -255,10 +556,11 @@ test_esp_dir (void)
   g_assert_cmpint (g_mkdir_with_parents (esp, 0755), ==, 0);
   BerthBootInstallOptions o
     = { .esp_device = "/nonexistent", .esp_dir = esp, .deployment_root = tree, .arch = "x86_64" };
+  g_autoptr (BerthBootDecision) sd = decision_for (BERTH_BOOTLOADER_SYSTEMD_BOOT, tree);
   for (int round = 0; round < 2; round++)
     {
       g_autoptr (GError) error = NULL;
-      g_assert_true (berth_boot_install (BERTH_BOOTLOADER_SYSTEMD_BOOT, &o, NULL, &error));
+      g_assert_true (berth_boot_install (sd, &o, NULL, &error));
       g_assert_no_error (error);
       const char *want[][2] = { { "EFI/BOOT/BOOTX64.EFI", "MZ systemd-boot x64" },
                                 { "EFI/systemd/systemd-bootx64.efi", "MZ systemd-boot x64" },
@@ -274,6 +576,85 @@ test_esp_dir (void)
       g_autofree char *tmp = g_build_filename (esp, "EFI/BOOT/BOOTX64.EFI.tmp", NULL);
       g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
     }
+  rm_rf (d);
+}
+
+/* GRUB for UEFI with shim into a mounted ESP: the files shim needs, the stub that finds /boot
+ * by UUID, and the menu symlink on /boot; refused before any write while ostree has generated
+ * no menu. (BIOS and the core image run the image's tools in a chroot: the root tier.) */
+static void
+test_grub_esp (void)
+{
+  g_autofree char *d = tmpdir ();
+  g_autofree char *tree = g_build_filename (d, "tree", NULL);
+  g_autofree char *sysroot = g_build_filename (d, "sysroot", NULL);
+  g_autofree char *esp = g_build_filename (d, "efi", NULL);
+  put (tree, "usr/lib/shim/shimx64.efi.signed", "MZ shim");
+  put (tree, "usr/lib/shim/mmx64.efi.signed", "MZ mok");
+  put (tree, "usr/lib/shim/fbx64.efi.signed", "MZ fallback");
+  put (tree, "usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed", "MZ grub");
+  for (const char *const *t = grub_tools; *t != NULL; t++)
+    put (tree, *t, "");
+  g_assert_cmpint (g_mkdir_with_parents (esp, 0755), ==, 0);
+  g_autofree char *boot = g_build_filename (sysroot, "boot", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (boot, 0755), ==, 0);
+
+  g_autoptr (BerthBootDecision) grub = decision_for (BERTH_BOOTLOADER_GRUB, tree);
+  g_assert_true (grub->uefi && grub->secure_boot && !grub->bios);
+  BerthBootInstallOptions o = { .esp_dir = esp,
+                                .deployment_root = tree,
+                                .arch = "x86_64",
+                                .sysroot = sysroot,
+                                .boot_fs_uuid = "0b0e6c1e-5c4f-4b2a-9d7e-1e2f3a4b5c6d" };
+  {
+    g_autoptr (GError) error = NULL;
+    g_assert_false (berth_boot_install (grub, &o, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "no GRUB menu"));
+    g_autofree char *efi_boot = g_build_filename (esp, "EFI", NULL);
+    g_assert_false (g_file_test (efi_boot, G_FILE_TEST_EXISTS));
+  }
+  /* what ostree writes with sysroot.bootloader=grub2 */
+  put (sysroot, "boot/loader.1/grub.cfg", "menuentry 'Debian' {\n}\n");
+  g_autofree char *loader = g_build_filename (boot, "loader", NULL);
+  g_assert_cmpint (symlink ("loader.1", loader), ==, 0);
+  for (int round = 0; round < 2; round++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_assert_true (berth_boot_install (grub, &o, NULL, &error));
+      g_assert_no_error (error);
+      const char *want[][2]
+        = { { "EFI/BOOT/BOOTX64.EFI", "MZ shim" },
+            { "EFI/BOOT/grubx64.efi", "MZ grub" },
+            { "EFI/BOOT/mmx64.efi", "MZ mok" },
+            { "EFI/debian/grub.cfg", "search.fs_uuid 0b0e6c1e-5c4f-4b2a-9d7e-1e2f3a4b5c6d root\n"
+                                     "set prefix=($root)'/grub'\n"
+                                     "configfile $prefix/grub.cfg\n" } };
+      for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+        {
+          g_autofree char *path = g_build_filename (esp, want[i][0], NULL);
+          g_autofree char *got = NULL;
+          g_assert_true (g_file_get_contents (path, &got, NULL, NULL));
+          g_assert_cmpstr (got, ==, want[i][1]);
+        }
+      /* shim's fallback loader would write NVRAM entries and reset: left out */
+      g_autofree char *fb = g_build_filename (esp, "EFI/BOOT/fbx64.efi", NULL);
+      g_assert_false (g_file_test (fb, G_FILE_TEST_EXISTS));
+      g_autofree char *menu = g_build_filename (boot, "grub/grub.cfg", NULL);
+      g_autofree char *target = g_file_read_link (menu, NULL);
+      g_assert_cmpstr (target, ==, "../loader/grub.cfg");
+      g_autofree char *text = NULL;
+      g_assert_true (g_file_get_contents (menu, &text, NULL, NULL));
+      g_assert_nonnull (strstr (text, "menuentry 'Debian'"));
+    }
+  {
+    /* BIOS needs the chroot runner and the disk: refused before any write */
+    BerthBootDecision bios = *grub;
+    bios.bios = TRUE;
+    g_autoptr (GError) error = NULL;
+    g_assert_false (berth_boot_install (&bios, &o, NULL, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "runner"));
+  }
   rm_rf (d);
 }
 
@@ -297,9 +678,12 @@ test_esp_env (void)
                                 .arch = "x86_64",
                                 .host_root = g_getenv ("BERTH_TEST_HOST_ROOT") };
   g_autoptr (GError) error = NULL;
-  BerthBootloader l;
-  if (berth_boot_choose (BERTH_BOOTLOADER_AUTO, tree, o.arch, &l, &error))
-    berth_boot_install (l, &o, NULL, &error);
+  /* systemd-boot: the image may carry GRUB too, which auto would take */
+  g_autoptr (BerthBootFacts) f = berth_boot_facts_from_dir (tree, o.arch);
+  BerthBootWants w = { .firmware = BERTH_BOOT_FIRMWARE_UEFI };
+  g_autoptr (BerthBootDecision) d = NULL;
+  if (berth_boot_decide (BERTH_BOOTLOADER_SYSTEMD_BOOT, f, &w, &d, &error))
+    berth_boot_install (d, &o, NULL, &error);
   /* the shell test checks the outcome; the message is what it looks at on failure */
   if (error != NULL)
     {
@@ -315,7 +699,10 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/boot/names", test_names);
+  g_test_add_func ("/boot/decide", test_decide);
+  g_test_add_func ("/boot/layout", test_layout);
   g_test_add_func ("/boot/choose", test_choose);
+  g_test_add_func ("/boot/grub-esp", test_grub_esp);
   g_test_add_func ("/boot/esp-image", test_esp_image);
   g_test_add_func ("/boot/esp-dir", test_esp_dir);
   g_test_add_func ("/boot/esp-env", test_esp_env);

@@ -1,0 +1,446 @@
+/* GRUB from the image's own files (DESIGN.md section 5b): shim and the signed GRUB on the ESP
+ * for UEFI (Secure Boot with Microsoft's keys), or a core image made with the image's
+ * grub-mkimage when it has no shim; the image's grub-install for BIOS, into the BIOS boot
+ * partition. The menu is ostree's: with sysroot.bootloader=grub2, every deploy runs the
+ * deployment's grub-mkconfig, whose ostree-boot /etc/grub.d/15_ostree turns the BLS entries
+ * (and so their kernel arguments) into menu entries in /boot/loader.N/grub.cfg; ostree never
+ * writes /boot/grub/grub.cfg, so that is a symlink to ../loader/grub.cfg and follows each
+ * deploy. Debian's GRUB 2.06 has no blscfg, so a menu written once would go stale at the first
+ * upgrade. */
+#include "boot/boot-private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Debian's signed GRUB has the built-in prefix /EFI/debian on the ESP it was loaded from,
+ * whatever folder it started from, and reads $prefix/grub.cfg (DESIGN.md section 5b). Other
+ * distributions' signed GRUBs use their own name (/EFI/fedora, /EFI/ubuntu). */
+#define GRUB_EFI_VENDOR_DIR "EFI/debian"
+
+/* The modules a core image for a BIOS boot loads before it reads /boot: the partition table and
+ * the filesystems /boot may have. */
+#define GRUB_BIOS_MODULES "part_gpt ext2 xfs"
+
+/* Built into a UEFI core image without shim: what its early config needs to find /boot; the
+ * rest (linux, gzio, video...) normal mode loads from /boot/grub/<platform>/. */
+static const char *const core_modules[]
+  = { "part_gpt",       "part_msdos", "fat",        "ext2", "xfs",  "search",
+      "search_fs_uuid", "normal",     "configfile", "echo", "test", NULL };
+
+typedef struct
+{
+  const BerthEfiArch *efi;
+  char *shim, *mm, *grub_signed; /* relative to the image root */
+  char *efi_modules, *bios_modules;
+} GrubPaths;
+
+static void
+grub_paths_clear (GrubPaths *p)
+{
+  g_free (p->shim);
+  g_free (p->mm);
+  g_free (p->grub_signed);
+  g_free (p->efi_modules);
+  g_free (p->bios_modules);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (GrubPaths, grub_paths_clear)
+
+static gboolean
+grub_paths_init (GrubPaths *p, const char *arch)
+{
+  p->efi = berth_efi_arch_lookup (arch);
+  if (p->efi == NULL)
+    return FALSE;
+  p->shim = g_strdup_printf (BERTH_BOOT_SHIM_DIR "/shim%s.efi.signed", p->efi->efi);
+  p->mm = g_strdup_printf (BERTH_BOOT_SHIM_DIR "/mm%s.efi.signed", p->efi->efi);
+  p->grub_signed = g_strdup_printf (BERTH_BOOT_GRUB_LIB "/%s-signed/grub%s.efi.signed",
+                                    p->efi->grub_efi, p->efi->efi);
+  p->efi_modules = g_strdup_printf (BERTH_BOOT_GRUB_LIB "/%s", p->efi->grub_efi);
+  if (p->efi->grub_bios != NULL)
+    p->bios_modules = g_strdup_printf (BERTH_BOOT_GRUB_LIB "/%s", p->efi->grub_bios);
+  return TRUE;
+}
+
+static gboolean
+has_signed (const BerthBootFacts *f, const GrubPaths *p)
+{
+  return berth_boot_facts_has_file (f, "%s", p->shim)
+         && berth_boot_facts_has_file (f, "%s", p->grub_signed);
+}
+
+static gboolean
+has_unsigned (const BerthBootFacts *f, const GrubPaths *p)
+{
+  return berth_boot_facts_has_dir (f, "%s", p->efi_modules)
+         && berth_boot_facts_has_file (f, "usr/bin/grub-mkimage");
+}
+
+static gboolean
+carries (const BerthBootFacts *facts, char **out_what)
+{
+  g_auto (GrubPaths) p = { 0 };
+  if (!grub_paths_init (&p, berth_boot_facts_get_arch (facts)))
+    {
+      *out_what = g_strdup ("no GRUB for this architecture");
+      return FALSE;
+    }
+  if (has_signed (facts, &p))
+    *out_what = g_strdup_printf ("GRUB for UEFI with shim (/%s, /%s)", p.shim, p.grub_signed);
+  else if (has_unsigned (facts, &p))
+    *out_what = g_strdup_printf ("GRUB for UEFI (/%s, unsigned)", p.efi_modules);
+  else
+    {
+      *out_what = g_strdup_printf ("no GRUB EFI: neither /%s with /%s nor /%s with grub-mkimage",
+                                   p.shim, p.grub_signed, p.efi_modules);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* GRUB reads /boot itself (ext2 and xfs drivers), on any partition type, and the menu's paths
+ * are relative to /boot's filesystem (ostree 2022.7 writes BLS paths that way, DESIGN.md
+ * section 2): /boot must be its own ext4 or xfs filesystem. */
+static gboolean
+check_layout (const BerthBootLayout *layout, GError **error)
+{
+  if (layout->root_dir == NULL)
+    return TRUE;
+  const char *fix = "or give --bootloader none and bring your own bootloader";
+  if (layout->boot == NULL)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "GRUB reads the kernels from /boot with the paths ostree writes, relative "
+                        "to /boot's own filesystem, but %s/boot is not a mount point: make /boot "
+                        "an ext4 or xfs partition and mount it there, %s",
+                        layout->root_dir, fix);
+  if (g_strcmp0 (layout->boot->fstype, "ext4") != 0 && g_strcmp0 (layout->boot->fstype, "xfs") != 0)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "GRUB is given the ext2 and xfs drivers for /boot, but %s is %s: make it "
+                        "ext4 or xfs, %s",
+                        layout->boot->path, layout->boot->fstype, fix);
+  return TRUE;
+}
+
+/* What keeps the menu current: ostree runs the deployment's grub-mkconfig at every deploy. */
+static gboolean
+check_upgrade_tools (const BerthBootFacts *f, GError **error)
+{
+  const char *const need[][2] = {
+    { "usr/sbin/grub-mkconfig", "grub-common" },
+    { "etc/grub.d/15_ostree", "ostree-boot" },
+    /* 15_ostree sources it unchecked; grub2-common does not ship it (grub-pc and
+     * grub-efi-amd64 generate it), DESIGN.md section 5b */
+    { "etc/default/grub", "an empty file will do" },
+    /* grub-probe finds a partition's disk through it */
+    { "usr/bin/udevadm", "udev" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (need); i++)
+    if (!berth_boot_facts_has_file (f, "%s", need[i][0]))
+      return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
+                          "GRUB's menu is regenerated at every deploy by the image's "
+                          "grub-mkconfig with ostree's 15_ostree, and the image has no /%s (%s)",
+                          need[i][0], need[i][1]);
+  return TRUE;
+}
+
+/* Why BIOS cannot be installed, or NULL when it can. */
+static char *
+bios_missing (const BerthBootFacts *f, const BerthBootWants *wants, const GrubPaths *p)
+{
+  if (p->bios_modules == NULL)
+    return g_strdup_printf ("%s has no BIOS", p->efi->arch);
+  if (!berth_boot_facts_has_dir (f, "%s", p->bios_modules))
+    return g_strdup_printf ("the image has no GRUB i386-pc modules (/%s; package grub-pc-bin)",
+                            p->bios_modules);
+  if (!berth_boot_facts_has_file (f, "usr/sbin/grub-install"))
+    return g_strdup ("the image has no /usr/sbin/grub-install (package grub2-common)");
+  if (!wants->bios_boot)
+    return g_strdup ("the disk has no BIOS boot partition (type " BERTH_DISK_TYPE_BIOS_BOOT ")");
+  return NULL;
+}
+
+static gboolean
+decide (const BerthBootFacts *facts, const BerthBootWants *wants, BerthBootDecision *d,
+        GError **error)
+{
+  g_auto (GrubPaths) p = { 0 };
+  if (!grub_paths_init (&p, berth_boot_facts_get_arch (facts)))
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "No GRUB for architecture '%s'",
+                        berth_boot_facts_get_arch (facts));
+  gboolean want_uefi = wants->firmware != BERTH_BOOT_FIRMWARE_BIOS;
+  gboolean need_bios
+    = wants->firmware == BERTH_BOOT_FIRMWARE_BIOS || wants->firmware == BERTH_BOOT_FIRMWARE_BOTH;
+
+  if (wants->secure_boot && !want_uefi)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "--secure-boot goes with UEFI, and --firmware bios asks for BIOS only");
+  if (want_uefi)
+    {
+      if (has_signed (facts, &p))
+        {
+          d->uefi = TRUE;
+          d->secure_boot = TRUE;
+          if (!berth_boot_facts_has_file (facts, "%s", p.mm))
+            g_ptr_array_add (
+              d->notes, g_strdup_printf ("no MokManager (/%s): shim cannot enroll keys", p.mm));
+        }
+      else if (has_unsigned (facts, &p))
+        {
+          if (wants->secure_boot)
+            return berth_throw (error, BERTH_ERROR_REFUSED,
+                                "--secure-boot: the image's GRUB is not signed (it has no /%s "
+                                "and /%s: packages shim-signed and grub-efi-amd64-signed)",
+                                p.shim, p.grub_signed);
+          d->uefi = TRUE;
+          d->grub_core_image = TRUE;
+          g_ptr_array_add (d->notes,
+                           g_strdup_printf ("Secure Boot must be off: the image has no shim and "
+                                            "signed GRUB (/%s, /%s); berth makes a GRUB core "
+                                            "image from its /%s modules",
+                                            p.shim, p.grub_signed, p.efi_modules));
+        }
+      else
+        return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
+                            "the image has no GRUB for UEFI (/%s with /%s, or /%s with "
+                            "grub-mkimage)%s",
+                            p.shim, p.grub_signed, p.efi_modules,
+                            wants->firmware == BERTH_BOOT_FIRMWARE_AUTO
+                              ? "; --firmware bios installs GRUB for BIOS only"
+                              : "");
+    }
+
+  g_autofree char *no_bios = bios_missing (facts, wants, &p);
+  if (need_bios && no_bios != NULL)
+    return berth_throw (error, BERTH_ERROR_REFUSED, "--firmware %s: GRUB for BIOS needs %s: %s",
+                        berth_boot_firmware_to_string (wants->firmware),
+                        "the image's i386-pc modules and grub-install, and a BIOS boot partition",
+                        no_bios);
+  if (no_bios == NULL && wants->firmware != BERTH_BOOT_FIRMWARE_UEFI)
+    d->bios = TRUE;
+  else if (no_bios != NULL)
+    g_ptr_array_add (d->notes, g_strdup_printf ("BIOS: not installed: %s", no_bios));
+  return check_upgrade_tools (facts, error);
+}
+
+/* ---- install ------------------------------------------------------------------------------ */
+
+static gboolean
+is_regular (const char *path)
+{
+  struct stat st;
+  return lstat (path, &st) == 0 && S_ISREG (st.st_mode);
+}
+
+static char *
+in_image (const BerthBootInstallOptions *o, const char *rel)
+{
+  return g_build_filename (o->deployment_root, rel, NULL);
+}
+
+/* /boot/grub/grub.cfg -> ../loader/grub.cfg, replacing what is there in one rename. */
+static gboolean
+link_menu (const char *grub_dir, GError **error)
+{
+  g_autofree char *tmp = g_build_filename (grub_dir, ".grub.cfg.berth-tmp", NULL);
+  g_autofree char *cfg = g_build_filename (grub_dir, "grub.cfg", NULL);
+  (void)unlink (tmp);
+  if (symlink ("../loader/grub.cfg", tmp) < 0)
+    return berth_throw_errno (error, tmp);
+  if (rename (tmp, cfg) < 0)
+    {
+      int errsv = errno;
+      (void)unlink (tmp);
+      return berth_throw_errno_code (error, errsv, cfg);
+    }
+  return TRUE;
+}
+
+/* The image's modules of @platform into /boot/grub/@platform, for a core image that loads them
+ * from there (a BIOS grub-install copies its own). */
+static gboolean
+copy_modules (const BerthBootInstallOptions *o, const char *modules_rel, const char *platform,
+              GCancellable *cancellable, GError **error)
+{
+  g_autofree char *src = in_image (o, modules_rel);
+  g_autofree char *dest = g_build_filename (o->sysroot, "boot/grub", platform, NULL);
+  if (g_mkdir_with_parents (dest, 0755) < 0)
+    return berth_throw_errno (error, dest);
+  g_autoptr (GDir) d = g_dir_open (src, 0, NULL);
+  if (d == NULL)
+    return berth_throw_errno (error, src);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      if (!g_str_has_suffix (name, ".mod") && !g_str_has_suffix (name, ".lst"))
+        continue;
+      g_autofree char *from = g_build_filename (src, name, NULL);
+      g_autofree char *to = g_build_filename (dest, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+      if (!g_file_get_contents (from, &contents, &len, error)
+          || !g_file_set_contents_full (to, contents, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT,
+                                        0644, error))
+        return FALSE;
+      if (g_cancellable_set_error_if_cancelled (cancellable, NULL))
+        return berth_throw (error, BERTH_ERROR_CANCELLED, "interrupted");
+    }
+  return TRUE;
+}
+
+/* A UEFI core image from the image's modules, with an early config that finds /boot by UUID
+ * and takes its menu (Secure Boot off: nothing here is signed). Returns the file's path on the
+ * host side; the caller removes it. */
+static char *
+make_core_image (const BerthBootInstallOptions *o, const GrubPaths *p, const char *early,
+                 GCancellable *cancellable, GError **error)
+{
+  g_autofree char *early_path = g_build_filename (o->sysroot, "boot/grub/.berth-early.cfg", NULL);
+  if (!g_file_set_contents (early_path, early, -1, error))
+    return NULL;
+  g_autofree char *out_in = g_strdup_printf ("/boot/grub/.berth-grub%s.efi", p->efi->efi);
+  g_autofree char *dir_in = g_strconcat ("/", p->efi_modules, NULL);
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_strv_builder_add_many (b, "/usr/bin/grub-mkimage", "-O", p->efi->grub_efi, "-d", dir_in, "-o",
+                           out_in, "-c", "/boot/grub/.berth-early.cfg", "-p", "/grub", NULL);
+  g_strv_builder_addv (b, (const char **)core_modules);
+  g_auto (GStrv) argv = g_strv_builder_end (b);
+  gboolean ok = berth_boot_chroot_run (o, (const char *const *)argv, cancellable, error);
+  (void)unlink (early_path);
+  if (!ok)
+    return NULL;
+  return g_build_filename (o->sysroot, out_in, NULL);
+}
+
+/* The menu ostree generated at the deploy: /boot/loader/grub.cfg with at least one entry. */
+static gboolean
+check_menu (const char *sysroot, GError **error)
+{
+  g_autofree char *menu = g_build_filename (sysroot, "boot/loader/grub.cfg", NULL);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (menu, &text, NULL, NULL))
+    return berth_throw (error, BERTH_ERROR_FAILED,
+                        "ostree generated no GRUB menu (%s): was the deploy made with "
+                        "sysroot.bootloader=grub2?",
+                        menu);
+  if (strstr (text, "menuentry ") == NULL)
+    return berth_throw (error, BERTH_ERROR_FAILED,
+                        "the GRUB menu ostree generated (%s) has no menu entry", menu);
+  return TRUE;
+}
+
+static gboolean
+install (const BerthBootDecision *d, const BerthBootInstallOptions *o, GCancellable *cancellable,
+         GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Installing GRUB");
+  g_auto (GrubPaths) p = { 0 };
+  if (!grub_paths_init (&p, o->arch))
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "No GRUB for architecture '%s'",
+                        o->arch);
+  if (o->sysroot == NULL)
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "GRUB needs the target's root");
+
+  /* every source first: nothing is written unless everything is there */
+  g_autofree char *shim = in_image (o, p.shim);
+  g_autofree char *mm = in_image (o, p.mm);
+  g_autofree char *grub_signed = in_image (o, p.grub_signed);
+  if (d->uefi && !d->grub_core_image && (!is_regular (shim) || !is_regular (grub_signed)))
+    return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE, "The image has no /%s or no /%s",
+                        p.shim, p.grub_signed);
+  if (d->uefi && o->boot_fs_uuid == NULL)
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "GRUB for UEFI needs the UUID of the /boot filesystem");
+  if ((d->bios || d->grub_core_image) && o->runner == NULL)
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "GRUB's tools run through berth's chroot runner, and none was given");
+  if (d->bios && o->disk == NULL)
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "GRUB for BIOS needs the whole disk (its BIOS boot partition)");
+  const char *esp_where = o->esp_dir != NULL ? o->esp_dir : o->esp_device;
+  if (d->uefi && (esp_where == NULL || !g_file_test (esp_where, G_FILE_TEST_EXISTS)))
+    return berth_throw (error, BERTH_ERROR_NOT_FOUND, "The ESP %s does not exist",
+                        esp_where ? esp_where : "(none)");
+  if (!check_menu (o->sysroot, error))
+    return FALSE;
+
+  /* the menu, shared by the BIOS and UEFI GRUBs */
+  g_autofree char *grub_dir = g_build_filename (o->sysroot, "boot/grub", NULL);
+  if (g_mkdir_with_parents (grub_dir, 0755) < 0)
+    return berth_throw_errno (error, grub_dir);
+  if (!link_menu (grub_dir, error))
+    return FALSE;
+
+  if (d->bios)
+    {
+      g_autofree char *modules = g_strconcat ("--modules=", GRUB_BIOS_MODULES, NULL);
+      g_autofree char *target = g_strconcat ("--target=", p.efi->grub_bios, NULL);
+      /* the image's grub-install, modules (/usr/lib/grub/i386-pc) and udevadm, in a chroot of
+       * the deployment with the target's /boot: nothing of the installing system's GRUB */
+      const char *argv[]
+        = { "/usr/sbin/grub-install", target, "--boot-directory=/boot", modules, o->disk, NULL };
+      if (!berth_boot_chroot_run (o, argv, cancellable, error))
+        return FALSE;
+    }
+
+  if (d->uefi)
+    {
+      /* Debian's grub-install writes this stub: the signed GRUB reads it from its built-in
+       * prefix, and it takes the menu from /boot, found by UUID */
+      g_autofree char *stub = g_strdup_printf ("search.fs_uuid %s root\nset prefix=($root)'/grub'\n"
+                                               "configfile $prefix/grub.cfg\n",
+                                               o->boot_fs_uuid);
+      g_autofree char *fallback = g_strdup_printf ("EFI/BOOT/BOOT%s.EFI", p.efi->efi_upper);
+      g_autofree char *core = NULL;
+      if (d->grub_core_image)
+        {
+          g_autofree char *early = g_strdup_printf (
+            "search.fs_uuid %s root\nset prefix=($root)'/grub'\n", o->boot_fs_uuid);
+          if (!copy_modules (o, p.efi_modules, p.efi->grub_efi, cancellable, error))
+            return FALSE;
+          core = make_core_image (o, &p, early, cancellable, error);
+          if (core == NULL)
+            return FALSE;
+        }
+      g_auto (BerthEsp) esp = { 0 };
+      berth_esp_init_from (&esp, o);
+      const char *const dirs[] = { "EFI/BOOT", GRUB_EFI_VENDOR_DIR, NULL };
+      gboolean ok = berth_esp_mkdirs (&esp, dirs, cancellable, error);
+      if (ok && core != NULL)
+        ok = berth_esp_install_file (&esp, core, fallback, cancellable, error);
+      else if (ok)
+        {
+          /* shim loads grub<efi>.efi and mm<efi>.efi from its own folder; fb<efi>.efi is left
+           * out: next to shim it starts the fallback loader, which writes NVRAM entries and may
+           * reset (DESIGN.md section 5b). The fallback path, the one the firmware boots without
+           * a boot entry, last. */
+          g_autofree char *grub_dest = g_strdup_printf ("EFI/BOOT/grub%s.efi", p.efi->efi);
+          g_autofree char *mm_dest = g_strdup_printf ("EFI/BOOT/mm%s.efi", p.efi->efi);
+          ok = berth_esp_install_contents (&esp, stub, GRUB_EFI_VENDOR_DIR "/grub.cfg", cancellable,
+                                           error)
+               && berth_esp_install_file (&esp, grub_signed, grub_dest, cancellable, error)
+               && (!is_regular (mm)
+                   || berth_esp_install_file (&esp, mm, mm_dest, cancellable, error))
+               && berth_esp_install_file (&esp, shim, fallback, cancellable, error);
+        }
+      if (core != NULL)
+        (void)unlink (core);
+      if (!ok || !berth_esp_sync (&esp, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+const BerthBootBackend berth_boot_backend_grub = {
+  .id = BERTH_BOOTLOADER_GRUB,
+  .name = "grub",
+  /* ostree regenerates /boot/loader.N/grub.cfg with grub-mkconfig at every deploy */
+  .sysroot_bootloader = "grub2",
+  .layout_needs = "an ESP for UEFI, a BIOS boot partition for BIOS, and /boot its own ext4 or "
+                  "xfs filesystem",
+  .carries = carries,
+  .check_layout = check_layout,
+  .decide = decide,
+  .install = install,
+};
