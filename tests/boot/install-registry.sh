@@ -55,7 +55,7 @@ log "berth install --via-loopback from the TLS registry with auth, into a trunca
 mounts_before=$(grep "berth-install-" /proc/mounts || true)
 # bootc's documented workflow: make the file, then install into it (no --wipe, no --size)
 truncate -s 6G "$tmp/disk.img"
-"$BERTH" install "$image" "$tmp/disk.img" --via-loopback \
+"$BERTH" install "$image" "$tmp/disk.img" --via-loopback --bootloader systemd-boot \
   --cert-dir "$BERTH_REG_CERTS_DIR" --creds "$BERTH_REG_USER:$BERTH_REG_PASS" \
   --karg marker.poweroff --karg panic=5 --karg rd.emergency=poweroff \
   --karg berth.test=install-one --karg-delete loglevel --console ttyS0,115200 \

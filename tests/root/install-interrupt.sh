@@ -66,7 +66,7 @@ interrupt ()
   esac
   rm -f "$img" "$fifo" "$go"
   mkfifo "$fifo"
-  env "${env[@]}" setsid "$BERTH" install "$IMAGE" "$img" --via-loopback --size 6G \
+  env "${env[@]}" setsid "$BERTH" install "$IMAGE" "$img" --via-loopback --bootloader systemd-boot --size 6G \
     --progress-fd 3 3>"$fifo" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
   berth_pid=$!
   on_exit stop_berth
@@ -154,6 +154,6 @@ assert_eq "$(ostree refs --repo="$tmp/repo" | wc -l)" 0 "pull: refs after the in
 
 log "after all that, an install into the same file works"
 rm -f "$img"
-TMPDIR="$tmp/run" "$BERTH" install "$IMAGE" "$img" --via-loopback --size 6G >"$tmp/last.out" 2>&1 </dev/null \
+TMPDIR="$tmp/run" "$BERTH" install "$IMAGE" "$img" --via-loopback --bootloader systemd-boot --size 6G >"$tmp/last.out" 2>&1 </dev/null \
   || { cat "$tmp/last.out" >&2; fail "the install after the interrupts failed"; }
 log "passed in $((SECONDS - t0)) s"

@@ -93,7 +93,7 @@ run_kill ()
   [ ! -e "$img" ] || [ -z "$(losetup -n -O NAME -j "$img")" ] || fail "$name: $img still attached"
   rm -f "$img" "$fifo" "$go"
   mkfifo "$fifo"
-  env "${env[@]}" setsid "$BERTH" install "$IMAGE" "$img" --via-loopback --size 6G \
+  env "${env[@]}" setsid "$BERTH" install "$IMAGE" "$img" --via-loopback --bootloader systemd-boot --size 6G \
     --progress-fd 3 3>"$fifo" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null &
   berth_pid=$!
   # on top of the cleanup stack: nothing may still write when the disk is released
@@ -277,7 +277,7 @@ expect_refusal ()
   shift
   before=$(losetup -n -O NAME -j "$img")
   sfdisk -d "$img" >"$tmp/table.before" 2>&1 || true
-  TMPDIR="$tmp/run" "$BERTH" install "$IMAGE" "$img" --via-loopback --wipe \
+  TMPDIR="$tmp/run" "$BERTH" install "$IMAGE" "$img" --via-loopback --bootloader systemd-boot --wipe \
     >"$tmp/refusal.out" 2>"$tmp/refusal.err" </dev/null || st=$?
   tail -n 1 "$tmp/refusal.err" | sed "s/^/#   $name: /" >&2
   assert_eq "$st" 1 "$name: exit status of an install over an attached file"
@@ -337,7 +337,7 @@ point finish loader finish 1
 log "6. an install --wipe over the killed disk image"
 run_kill last-kill pull 1 "layer "
 release_img
-TMPDIR="$tmp/run" "$BERTH" install "$IMAGE" "$img" --via-loopback --wipe >"$tmp/recover.out" \
+TMPDIR="$tmp/run" "$BERTH" install "$IMAGE" "$img" --via-loopback --bootloader systemd-boot --wipe >"$tmp/recover.out" \
   2>"$tmp/recover.err" </dev/null || { cat "$tmp/recover.err" >&2; fail "the install over the killed image failed"; }
 [ -z "$(losetup -n -O NAME -j "$img")" ] || fail "the install left a loop device"
 inspect recovered loader

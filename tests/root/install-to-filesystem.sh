@@ -55,7 +55,7 @@ root=$tmp/sysimage
 disk_mount "$(disk_part "$dev" 3)" "$root"
 
 log "/boot a directory of the root: systemd-boot cannot read it"
-refused "no separate /boot" --to-filesystem "oci:$layout:v1" "$root"
+refused "no separate /boot" --to-filesystem --bootloader systemd-boot "oci:$layout:v1" "$root"
 assert_contains "$(cat "$tmp/err")" "is not a mount point: make /boot an ext4 partition of type XBOOTLDR"
 assert_contains "$(cat "$tmp/err")" "--bootloader none"
 
@@ -67,7 +67,7 @@ rm "$root/leftover"
 
 log "/boot of the generic Linux type: refused, with the sfdisk command that fixes it"
 disk_mount "$(disk_part "$dev" 2)" "$root/boot"
-refused "/boot not XBOOTLDR" --to-filesystem "oci:$layout:v1" "$root"
+refused "/boot not XBOOTLDR" --to-filesystem --bootloader systemd-boot "oci:$layout:v1" "$root"
 assert_contains "$(cat "$tmp/err")" "sfdisk --part-type $dev 2 bc13c2ff-59e6-4262-a352-b275fd6f7172"
 
 log "something that is not vfat mounted at boot/efi is not taken for the ESP"
