@@ -171,6 +171,12 @@ berth_boot_runner_main (int argc, char **argv)
           fprintf (stderr, "berth chroot runner: %s is not below %s\n", out, boot);
           return 64;
         }
+      /* Debian's 05_debian_theme does `cd /boot/grub` under `set -e`: without the directory
+       * (the first deploy of an install comes before the GRUB backend writes anything) the
+       * whole grub-mkconfig fails */
+      g_autofree char *grub_dir = g_build_filename (boot, "grub", NULL);
+      if (g_mkdir_with_parents (grub_dir, 0755) < 0)
+        return fail ("making", grub_dir);
       g_ptr_array_add (inner, g_strdup ("/usr/sbin/grub-mkconfig"));
       g_ptr_array_add (inner, g_strdup ("-o"));
       g_ptr_array_add (inner, g_strconcat ("/boot/", out + strlen (prefix), NULL));

@@ -1425,6 +1425,13 @@ apply_steps (Apply *a, GError **error)
                            ? g_strdup ("none: the BLS entries only")
                            : g_strdup_printf ("%s; ESP %s", what, esp_dir ? esp_dir : esp_node);
   enter (a, STEP_BOOTLOADER, msg);
+  if (loader->loader != BERTH_BOOTLOADER_NONE)
+    {
+      g_autofree char *why = g_strdup_printf ("why: %s", loader->why);
+      emit (a, step_names[STEP_BOOTLOADER], why);
+    }
+  for (guint i = 0; i < loader->notes->len; i++)
+    emit (a, step_names[STEP_BOOTLOADER], loader->notes->pdata[i]);
   BerthBootInstallOptions bo = { .esp_device = esp_node,
                                  .esp_dir = esp_dir,
                                  .deployment_root = deployed->deployment_path,
