@@ -4,8 +4,8 @@
 # build/tests/unit/test-boot's /boot/esp-env case onto (1) the ESP partition node of a loop
 # disk with the section 7 layout and (2) the ESP of a plain disk image file at its byte offset.
 # Checked with mtools: the file names, the contents against the sources, loader.conf; then the
-# refusals: no ext4 driver anywhere (says to install refind), a GRUB-only tree ("not supported
-# yet"), both before anything is written.
+# refusals: no ext4 driver anywhere (says to install refind), systemd-boot asked of a GRUB-only
+# tree (says what the image lacks), both before anything is written.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=tests/lib/disk.sh
@@ -81,7 +81,8 @@ log "3. a GRUB-only image"
 mkdir -p "$T/grubtree/usr/lib/grub/x86_64-efi"
 if run_install "$ESP" 0 / "$T/grubtree"; then fail "installed from a GRUB-only tree"; fi
 cat "$T/out" >&2
-grep -q '^BOOT-ERROR .*GRUB is not supported yet' "$T/out" || fail "no 'GRUB is not supported yet'"
+grep -q '^BOOT-ERROR unsupported-image: .*does not carry it (no /usr/lib/systemd/boot/efi/systemd-bootx64.efi; install systemd-boot-efi' "$T/out" \
+  || fail "systemd-boot asked of a GRUB-only tree: not refused as the image lacking it"
 disk_release "$DEV"
 
 log "4. the ESP of a disk image file, at its offset"
