@@ -2,7 +2,7 @@
 # berth install, two more ways, each from a fresh disk and booted once under qemu:
 # 1. a whole disk with an ext4 root and another stateroot, from the TLS registry with password
 #    auth (the origin defaults to the image installed from);
-# 2. --to-filesystem, Anaconda-style: the caller partitions a disk its own way (no BIOS-BOOT, a
+# 2. --to-filesystem, Anaconda-style (GRUB for UEFI, which auto takes for the test image): the caller partitions a disk its own way (no BIOS-BOOT, a
 #    generic Linux root type, an xfs root, an ext4 XBOOTLDR /boot, an unmounted ESP), makes
 #    the filesystems and mounts them; berth installs into them from a local OCI layout
 #    (offline), finds the ESP by type, and leaves the mounts to the caller.
@@ -70,6 +70,9 @@ assert_eq "$(jq -r '.target.root.filesystemUuid' "$tmp/plan.json")" "$root_uuid"
 assert_eq "$(jq -r '.target.esp' "$tmp/plan.json")" "$(disk_part "$dev" 1)" "the ESP found by type"
 assert_eq "$(jq -r '.kargs[:3] | join(" ")' "$tmp/plan.json")" \
   "root=UUID=$root_uuid rw boot=UUID=$boot_uuid" "planned kargs"
+# the image carries GRUB, which auto takes; no BIOS-BOOT partition here, so UEFI only
+assert_eq "$(jq -r '.bootloaderChosen | "\(.name) \(.uefi) \(.bios)"' "$tmp/plan.json")" \
+  "grub true false" "the loader planned"
 "$BERTH" install --to-filesystem "oci:$layout:v1" "$sysimage" "${boot_kargs[@]}" \
   --karg berth.test=to-filesystem --console ttyS0,115200 --root-ssh-authorized-keys "$tmp/keys" \
   2>"$tmp/tofs.log" || { cat "$tmp/tofs.log" >&2; fail "berth install --to-filesystem failed"; }
@@ -78,8 +81,11 @@ for m in "$sysimage" "$sysimage/boot"; do
   mountpoint -q "$m" || fail "berth install --to-filesystem unmounted the caller's $m"
 done
 assert_eq "$(findmnt -n -o SOURCE --mountpoint "$sysimage")" "$(disk_part "$dev" 3)" "root mount"
-mdir -b -i "$(disk_part "$dev" 1)" ::/EFI/BOOT/BOOTX64.EFI >/dev/null 2>&1 \
-  || fail "no \\EFI\\BOOT\\BOOTX64.EFI on the ESP"
+for f in BOOTX64.EFI grubx64.efi; do
+  mdir -b -i "$(disk_part "$dev" 1)" "::/EFI/BOOT/$f" >/dev/null 2>&1 \
+    || fail "no \\EFI\\BOOT\\$f on the ESP"
+done
+[ -L "$sysimage/boot/grub/grub.cfg" ] || fail "no GRUB menu link on the caller's /boot"
 disk_umount "$sysimage"
 disk_release "$dev"
 
