@@ -878,8 +878,8 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
 
 static gboolean build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
                              GCancellable *cancellable, GError **error);
-static gboolean decide_bootloader (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
-                                   GCancellable *cancellable, GError **error);
+static gboolean preview_bootloader (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
+                                    GCancellable *cancellable, GError **error);
 
 gboolean
 berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancellable, GError **error)
@@ -899,7 +899,7 @@ berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancella
                     || berth_ostree_remote_add (repo, plan->ostree_remote, cancellable, error))
                 && berth_pull_image (repo, plan->source, &po, &pulled, cancellable, error)
                 && build_kargs (plan, repo, pulled->merge_commit, cancellable, error)
-                && decide_bootloader (plan, repo, pulled->merge_commit, cancellable, error);
+                && preview_bootloader (plan, repo, pulled->merge_commit, cancellable, error);
   g_autoptr (GError) rm_error = NULL;
   if (!berth_spawn_simple (&rm_error, "rm", "-rf", "--one-file-system", "--", dir, NULL))
     g_debug ("removing %s: %s", dir, rm_error->message);
@@ -1066,6 +1066,27 @@ decide_bootloader (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
                            .allowed = plan->boot_allowed };
   g_clear_pointer (&plan->decision, berth_boot_decision_free);
   return berth_boot_decide (plan->bootloader, facts, &wants, &plan->decision, error);
+}
+
+/* The preview's choice: a refusal (the image carries no loader berth installs, or not one
+ * for what was asked) is shown in the plan as a warning, as the install would stop there
+ * (before the deploy); the rest of the plan is still worth seeing. */
+static gboolean
+preview_bootloader (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
+                    GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  if (decide_bootloader (plan, repo, commit, cancellable, &local_error))
+    return TRUE;
+  if (!g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE)
+      && !g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_REFUSED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_ptr_array_add (plan->warnings, g_strdup_printf ("the install would stop before the deploy: %s",
+                                                    local_error->message));
+  return TRUE;
 }
 
 /* ---- apply -------------------------------------------------------------------------- */
