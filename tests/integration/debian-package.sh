@@ -42,7 +42,7 @@ assert_eq "$(awk '$NF == "./usr/bin/berth" { print $1, $2 }' "$tmp/contents")" "
 
 log "Depends: $(dpkg-deb -f "$deb" Depends)"
 depends=$(dpkg-deb -f "$deb" Depends)
-for p in libostree-1-1 libcurl3-gnutls libarchive13 libjansson4 libmbedcrypto7 libblkid1 \
+for p in libostree-1-1 libcurl3-gnutls libarchive13 libjansson4 libnettle8 libisal2 libblkid1 \
   libfdisk1 libglib2.0-0 dosfstools e2fsprogs mtools xfsprogs; do
   assert_contains "$depends" "$p" "Depends"
 done
