@@ -341,6 +341,7 @@ berth_kargs_install_config_free (BerthKargsInstallConfig *config)
   config_value_clear (&config->boot_mount_spec);
   config_value_clear (&config->stateroot);
   config_value_clear (&config->root_fs_type);
+  config_value_clear (&config->bootloader);
   g_ptr_array_unref (config->ignored);
   g_ptr_array_unref (config->files);
   g_ptr_array_unref (config->skipped);
@@ -571,7 +572,8 @@ parse_install (FileConfig *fc, const BerthToml *doc, const BerthTomlValue *insta
         {
           if (!check_enum (doc, v, full, bootloaders, error))
             return FALSE;
-          note_ignored (fc, doc, v, full);
+          config_value_set (&fc->c->bootloader, berth_toml_value_get_string (v),
+                            berth_toml_get_filename (doc), berth_toml_value_get_line (v));
         }
       else if (g_str_equal (key, "discoverable-partitions")
                || g_str_equal (key, "enforce-container-sigpolicy"))
@@ -658,6 +660,7 @@ berth_kargs_install_config_load_files (const BerthKargsFile *files, guint n_file
       merge_value (&config->root_mount_spec, &fc.c->root_mount_spec);
       merge_value (&config->boot_mount_spec, &fc.c->boot_mount_spec);
       merge_value (&config->stateroot, &fc.c->stateroot);
+      merge_value (&config->bootloader, &fc.c->bootloader);
       merge_value (&merged.fs_type, &fc.fs_type);
       merge_value (&merged.legacy_fs_type, &fc.legacy_fs_type);
       g_ptr_array_extend_and_steal (config->ignored, g_steal_pointer (&fc.c->ignored));

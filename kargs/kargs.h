@@ -223,6 +223,7 @@ typedef struct
   BerthKargsConfigValue boot_mount_spec; /* "" means: no boot= */
   BerthKargsConfigValue stateroot;
   BerthKargsConfigValue root_fs_type; /* [install.filesystem.root] type, else root-fs-type */
+  BerthKargsConfigValue bootloader;   /* grub, grub-cc, systemd, none */
   GPtrArray *ignored;                 /* BerthKargsConfigIgnored * */
   GPtrArray *files;                   /* char *: the files merged, in order */
   GPtrArray *skipped;                 /* char *: files match-architectures excluded */

@@ -219,7 +219,9 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
         { "wipe", 0, 0, G_OPTION_ARG_NONE, &opt_wipe,
           "Erase the partitions and filesystems found on TARGET", NULL },
         { "filesystem", 0, 0, G_OPTION_ARG_STRING, &opt_filesystem,
-          "Root filesystem: xfs (default), ext4 or btrfs", "FS" },
+          "Root filesystem: xfs, ext4 or btrfs (default: the image's install configuration's, "
+          "else xfs)",
+          "FS" },
         { "root-size", 0, 0, G_OPTION_ARG_STRING, &opt_root_size,
           "Root partition size (default: the rest of the disk)", "SIZE" },
         { "boot-size", 0, 0, G_OPTION_ARG_STRING, &opt_boot_size,
@@ -315,7 +317,7 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
   o.preserve_on_error = opt_preserve;
   o.uuid_seed = opt_uuid_seed;
   o.ostree_remote_config = opt_ostree_remote_config;
-  o.root_fs = BERTH_DISK_FS_XFS;
+  o.root_fs = BERTH_DISK_FS_NONE; /* the image's install configuration's, else xfs */
   o.bootloader = BERTH_BOOTLOADER_AUTO;
   if (!berth_cli_image_options (&o.source, &error))
     return berth_cli_fail (cmd, error);

@@ -11,6 +11,15 @@
 #include <unistd.h>
 
 gboolean
+berth_deploy_init_stateroot (OstreeSysroot *sysroot, const char *stateroot,
+                             GCancellable *cancellable, GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Creating the stateroot \"%s\"", stateroot);
+  return ostree_sysroot_init_osname (sysroot, stateroot, cancellable, error)
+         && ostree_sysroot_load (sysroot, cancellable, error);
+}
+
+gboolean
 berth_deploy_init_sysroot (const char *mnt, const char *stateroot, OstreeSysroot **out_sysroot,
                            OstreeRepo **out_repo, GCancellable *cancellable, GError **error)
 {
@@ -38,9 +47,7 @@ berth_deploy_init_sysroot (const char *mnt, const char *stateroot, OstreeSysroot
 
   if (!ostree_sysroot_load (sysroot, cancellable, error))
     return FALSE;
-  if (!ostree_sysroot_init_osname (sysroot, stateroot, cancellable, error))
-    return FALSE;
-  if (!ostree_sysroot_load (sysroot, cancellable, error))
+  if (stateroot != NULL && !berth_deploy_init_stateroot (sysroot, stateroot, cancellable, error))
     return FALSE;
 
   /* the loaded sysroot's own repo object, which has read the new config */

@@ -21,13 +21,19 @@ G_BEGIN_DECLS
  * and its bare repo, sets `sysroot.bootloader=none` (Debian's libostree with `auto` finds a
  * grub.cfg and runs grub-mkconfig, DESIGN.md section 5; berth_deploy_image() sets the value the
  * chosen bootloader needs) and `sysroot.readonly=true` (as bootc
- * does: the booted system mounts /sysroot read-only), creates the stateroot and loads the
- * sysroot. A stateroot that exists already is an error (libostree's own). *@out_repo is the
- * sysroot's repo: pull the image straight into it (berth_pull_image), there is no second
- * copy. */
+ * does: the booted system mounts /sysroot read-only), creates the stateroot (none when
+ * @stateroot is NULL) and loads the sysroot. A stateroot that exists already is an error
+ * (libostree's own). *@out_repo is the sysroot's repo: pull the image straight into it
+ * (berth_pull_image), there is no second copy. */
 gboolean berth_deploy_init_sysroot (const char *mnt, const char *stateroot,
                                     OstreeSysroot **out_sysroot, OstreeRepo **out_repo,
                                     GCancellable *cancellable, GError **error);
+
+/* The stateroot @stateroot (/ostree/deploy/STATEROOT with its var/), in a sysroot
+ * berth_deploy_init_sysroot made with none: the plan decides it once the image's install
+ * configuration is read. */
+gboolean berth_deploy_init_stateroot (OstreeSysroot *sysroot, const char *stateroot,
+                                      GCancellable *cancellable, GError **error);
 
 /* Whether @commit can be deployed as a bootable system: one `usr/lib/modules/KVER/` with both
  * `vmlinuz` and `initramfs.img` (where ostree 2022.7 looks, DESIGN.md section 2). Fails with

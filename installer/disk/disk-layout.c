@@ -149,7 +149,7 @@ berth_disk_layout_new (const BerthDiskLayoutOptions *opts, GError **error)
   const char *root_type;
   gboolean bios_boot;
   if (g_strcmp0 (opts->arch, "x86_64") == 0)
-    root_type = BERTH_DISK_TYPE_ROOT_X86_64, bios_boot = TRUE;
+    root_type = BERTH_DISK_TYPE_ROOT_X86_64, bios_boot = !opts->no_bios_boot;
   else if (g_strcmp0 (opts->arch, "aarch64") == 0)
     root_type = BERTH_DISK_TYPE_ROOT_ARM64, bios_boot = FALSE;
   else

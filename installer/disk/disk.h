@@ -42,15 +42,16 @@ gboolean berth_disk_fs_from_string (const char *name, BerthDiskFs *out_fs, GErro
 
 typedef struct
 {
-  guint64 disk_size;   /* bytes */
-  guint32 sector_size; /* logical sector size; 0 = 512 */
-  const char *arch;    /* uname name: "x86_64", "aarch64" */
-  BerthDiskFs root_fs; /* NONE = xfs */
-  guint64 boot_size;   /* 0 = 1 GiB */
-  guint64 esp_size;    /* 0 = 512 MiB */
-  guint64 root_size;   /* 0 = the rest of the disk */
-  guint64 image_size;  /* the image's estimated installed size; the root must hold it */
-  const char *seed;    /* every UUID derives from it; NULL = random */
+  guint64 disk_size;     /* bytes */
+  guint32 sector_size;   /* logical sector size; 0 = 512 */
+  const char *arch;      /* uname name: "x86_64", "aarch64" */
+  BerthDiskFs root_fs;   /* NONE = xfs */
+  guint64 boot_size;     /* 0 = 1 GiB */
+  guint64 esp_size;      /* 0 = 512 MiB */
+  guint64 root_size;     /* 0 = the rest of the disk */
+  guint64 image_size;    /* the image's estimated installed size; the root must hold it */
+  const char *seed;      /* every UUID derives from it; NULL = random */
+  gboolean no_bios_boot; /* leave out BIOS-BOOT on x86_64 (a disk for UEFI only) */
 } BerthDiskLayoutOptions;
 
 typedef struct

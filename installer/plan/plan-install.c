@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 
 #include "deploy/deploy.h"
+#include "plan-decide.h"
 #include "import/import-pull.h"
 #include "util/util-json.h"
 #include "util/util-undo.h"
@@ -37,12 +38,12 @@ struct BerthInstallPlan
   gboolean to_filesystem;
   guint64 loopback_size;
   gboolean wipe;
-  char *stateroot;
+  /* what the user chose, for berth_install_decide (its strings point at the copies here) */
+  BerthInstallChoices choices;
+  char *stateroot_choice;
   GStrv cli_kargs;
   GStrv cli_karg_deletes;
-  BerthBootloader bootloader;
-  BerthBootFirmware firmware;
-  gboolean secure_boot;
+  char *uuid_seed; /* the given one, or a random one: every decision makes the same layout */
   char *runner;
   char *ssh_keys;
   gboolean preserve_on_error;
@@ -60,29 +61,22 @@ struct BerthInstallPlan
   guint64 disk_size;
   BerthLoopbackFile loopback_file;
   guint64 loopback_old_size; /* BERTH_LOOPBACK_GROWN: the size before */
-  BerthDiskLayout *layout;   /* NULL with --to-filesystem */
-  /* what root= and boot= say, and the filesystems (from the layout, or the caller's mounts) */
-  char *root_spec;
-  char *root_flags; /* "rootflags=subvol=root" for a btrfs subvolume root; NULL: none */
-  char *boot_spec;  /* NULL: /boot is a directory of the root filesystem */
-  char *root_fstype;
-  char *boot_fstype;
   /* --to-filesystem: the caller's mounts; the ESP mounted (esp_dir) or found by type */
   BerthDiskMountInfo *fs_root;
   BerthDiskMountInfo *fs_boot; /* NULL: /boot is not a separate mount */
   BerthDiskMountInfo *fs_esp;  /* NULL: not mounted */
   char *esp_node;
-  /* what the bootloader backends are told of the target */
-  guint boot_allowed;          /* the loaders whose layout checks passed (BerthBootWants.allowed) */
-  gboolean bios_boot;          /* a BIOS boot partition on the disk of /boot */
-  char *bios_disk;             /* that disk, for GRUB's BIOS core image (--to-filesystem) */
-  char *boot_fs_uuid;          /* what GRUB searches for */
-  BerthBootDecision *decision; /* after the pull (or the preview's) */
-  GPtrArray *warnings;
-  gboolean fs_warning_added;
+  char *esp_disk;  /* the whole disk holding the ESP */
+  char *bios_disk; /* the disk of /boot when it has a BIOS boot partition, for GRUB's core image */
+  /* --to-filesystem's facts for the decisions (strings owned here) */
+  BerthInstallFsFacts fs_facts;
+  char *fs_root_spec, *fs_root_flags, *fs_boot_spec;
+  GPtrArray *warnings; /* the plan's own (the decisions have their notes) */
 
+  /* the decisions: before the pull from what is known then, after it (the preview's, the
+   * apply's) with the image's files */
+  BerthInstallDecisions *decided;
   /* filled by apply */
-  BerthKargs *kargs;
   const char *failed_step; /* a name of step_names; NULL when apply succeeded */
   char **undone;           /* after a failure: what the rollback did */
 };
@@ -93,7 +87,8 @@ berth_install_plan_free (BerthInstallPlan *plan)
   if (plan == NULL)
     return;
   g_free (plan->target);
-  g_free (plan->stateroot);
+  g_free (plan->stateroot_choice);
+  g_free (plan->uuid_seed);
   g_strfreev (plan->cli_kargs);
   g_strfreev (plan->cli_karg_deletes);
   g_free (plan->ssh_keys);
@@ -105,21 +100,17 @@ berth_install_plan_free (BerthInstallPlan *plan)
   g_free (plan->origin_imgref);
   g_clear_pointer (&plan->ostree_remote, berth_ostree_remote_free);
   g_clear_pointer (&plan->disk, berth_disk_info_free);
-  g_clear_pointer (&plan->layout, berth_disk_layout_free);
-  g_free (plan->root_spec);
-  g_free (plan->root_flags);
-  g_free (plan->boot_spec);
-  g_free (plan->root_fstype);
-  g_free (plan->boot_fstype);
   g_clear_pointer (&plan->fs_root, berth_disk_mount_info_free);
   g_clear_pointer (&plan->fs_boot, berth_disk_mount_info_free);
   g_clear_pointer (&plan->fs_esp, berth_disk_mount_info_free);
   g_free (plan->esp_node);
+  g_free (plan->esp_disk);
   g_free (plan->bios_disk);
-  g_free (plan->boot_fs_uuid);
-  g_clear_pointer (&plan->decision, berth_boot_decision_free);
+  g_free (plan->fs_root_spec);
+  g_free (plan->fs_root_flags);
+  g_free (plan->fs_boot_spec);
   g_clear_pointer (&plan->warnings, g_ptr_array_unref);
-  g_clear_pointer (&plan->kargs, berth_kargs_free);
+  g_clear_pointer (&plan->decided, berth_install_decisions_free);
   g_strfreev (plan->undone);
   g_free (plan);
 }
@@ -127,13 +118,13 @@ berth_install_plan_free (BerthInstallPlan *plan)
 const BerthKargs *
 berth_install_plan_get_kargs (const BerthInstallPlan *plan)
 {
-  return plan->kargs;
+  return plan->decided != NULL ? plan->decided->kargs : NULL;
 }
 
 const BerthBootDecision *
 berth_install_plan_get_bootloader (const BerthInstallPlan *plan)
 {
-  return plan->decision;
+  return plan->decided != NULL ? plan->decided->boot : NULL;
 }
 
 /* ---- --to-filesystem ---------------------------------------------------------------------- */
@@ -238,14 +229,9 @@ plan_filesystem_esp (BerthInstallPlan *plan, GError **error)
   g_autofree char *bios_node = NULL;
   if (boot_disk != NULL
       && berth_disk_find_partition (boot_disk, BERTH_DISK_TYPE_BIOS_BOOT, &bios_node, NULL))
-    {
-      plan->bios_boot = TRUE;
-      plan->bios_disk = g_strdup (boot_disk);
-    }
-  BerthBootLayout layout = {
-    .root_dir = dir, .boot = plan->fs_boot, .esp_disk = esp_disk, .bios_boot = plan->bios_boot
-  };
-  return berth_boot_check_layout (plan->bootloader, &layout, &plan->boot_allowed, error);
+    plan->bios_disk = g_strdup (boot_disk);
+  plan->esp_disk = g_strdup (esp_disk);
+  return TRUE;
 }
 
 static gboolean
@@ -292,28 +278,26 @@ plan_filesystem_target (BerthInstallPlan *plan, const BerthInstallOptions *optio
           && !dir_is_empty_but (boot_dir, boot_allowed, error)))
     return FALSE;
 
-  plan->root_fstype = g_strdup (plan->fs_root->fstype);
   /* a btrfs subvolume mounted as the root (Anaconda's layout): the kernel mounts the top level
    * unless told, so rootflags=subvol= goes right after root= (bootc does the same) */
   if (g_strcmp0 (plan->fs_root->fstype, "btrfs") == 0 && plan->fs_root->fs_root != NULL
       && g_strcmp0 (plan->fs_root->fs_root, "/") != 0)
-    plan->root_flags = g_strdup_printf ("rootflags=subvol=%s", plan->fs_root->fs_root + 1);
-  plan->root_spec = options->root_mount_spec ? g_strdup (options->root_mount_spec)
-                                             : spec_of (plan->fs_root, "--root-mount-spec", error);
-  if (plan->root_spec == NULL)
+    plan->fs_root_flags = g_strdup_printf ("rootflags=subvol=%s", plan->fs_root->fs_root + 1);
+  plan->fs_root_spec = options->root_mount_spec
+                         ? g_strdup (options->root_mount_spec)
+                         : spec_of (plan->fs_root, "--root-mount-spec", error);
+  if (plan->fs_root_spec == NULL)
     return FALSE;
   if (plan->fs_boot != NULL)
     {
-      plan->boot_fs_uuid = g_strdup (plan->fs_boot->fs_uuid);
-      plan->boot_fstype = g_strdup (plan->fs_boot->fstype);
-      plan->boot_spec = options->boot_mount_spec
-                          ? g_strdup (options->boot_mount_spec)
-                          : spec_of (plan->fs_boot, "--boot-mount-spec", error);
-      if (plan->boot_spec == NULL)
+      plan->fs_boot_spec = options->boot_mount_spec
+                             ? g_strdup (options->boot_mount_spec)
+                             : spec_of (plan->fs_boot, "--boot-mount-spec", error);
+      if (plan->fs_boot_spec == NULL)
         return FALSE;
     }
   else if (options->boot_mount_spec != NULL)
-    plan->boot_spec = g_strdup (options->boot_mount_spec);
+    plan->fs_boot_spec = g_strdup (options->boot_mount_spec);
 
   struct statvfs vfs;
   if (statvfs (dir, &vfs) < 0)
@@ -328,8 +312,44 @@ plan_filesystem_target (BerthInstallPlan *plan, const BerthInstallOptions *optio
                           "%s has %s free; the image needs about %s installed", dir, have, need);
     }
 
-  if (plan->bootloader != BERTH_BOOTLOADER_NONE && !plan_filesystem_esp (plan, error))
+  if (options->bootloader != BERTH_BOOTLOADER_NONE && !plan_filesystem_esp (plan, error))
     return FALSE;
+  plan->fs_facts = (BerthInstallFsFacts){
+    .root_fstype = plan->fs_root->fstype,
+    .root_spec = plan->fs_root_spec,
+    .root_flags = plan->fs_root_flags,
+    .boot_spec = plan->fs_boot_spec,
+    .boot_fstype = plan->fs_boot != NULL ? plan->fs_boot->fstype : NULL,
+    .boot_fs_uuid = plan->fs_boot != NULL ? plan->fs_boot->fs_uuid : NULL,
+    .boot = { .root_dir = plan->target,
+              .boot = plan->fs_boot,
+              .esp_disk = plan->esp_disk,
+              .bios_boot = plan->bios_disk != NULL },
+  };
+  return TRUE;
+}
+
+/* The decisions from what is known now: the image's files (@image_files) once read. */
+static gboolean
+plan_decide (BerthInstallPlan *plan, gboolean image_files, const BerthKargsInstallConfig *config,
+             const BerthKargs *kargs_d, const BerthBootFacts *boot_facts, GError **error)
+{
+  BerthInstallFacts facts = {
+    .arch = plan->arch,
+    .disk_size = plan->disk_size,
+    .sector_size = plan->disk != NULL ? plan->disk->sector_size : 512,
+    .fs = plan->to_filesystem ? &plan->fs_facts : NULL,
+    .image_size = plan->image_size,
+    .image_files = image_files,
+    .install_config = config,
+    .kargs_d = kargs_d,
+    .boot_facts = boot_facts,
+  };
+  BerthInstallDecisions *d = NULL;
+  if (!berth_install_decide (&facts, &plan->choices, &d, error))
+    return FALSE;
+  g_clear_pointer (&plan->decided, berth_install_decisions_free);
+  plan->decided = d;
   return TRUE;
 }
 
@@ -423,12 +443,10 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
   plan->to_filesystem = options->to_filesystem;
   plan->loopback_size = options->loopback_size ? options->loopback_size : DEFAULT_LOOPBACK_SIZE;
   plan->wipe = options->wipe;
-  plan->stateroot = g_strdup (options->stateroot ? options->stateroot : "default");
+  plan->stateroot_choice = g_strdup (options->stateroot);
+  plan->uuid_seed = options->uuid_seed ? g_strdup (options->uuid_seed) : g_uuid_string_random ();
   plan->cli_kargs = g_strdupv ((char **)options->kargs);
   plan->cli_karg_deletes = g_strdupv ((char **)options->karg_deletes);
-  plan->bootloader = options->bootloader;
-  plan->firmware = options->firmware;
-  plan->secure_boot = options->secure_boot;
   plan->runner = g_strdup (options->runner);
   plan->ssh_keys = g_strdup (options->root_ssh_authorized_keys);
   plan->preserve_on_error = options->preserve_on_error;
@@ -501,10 +519,24 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
                          image->config->architecture, plan->arch, want_arch, want_arch),
             NULL);
 
+  plan->choices = (BerthInstallChoices){
+    .root_fs = options->root_fs,
+    .root_size = options->root_size,
+    .boot_size = options->boot_size,
+    .stateroot = plan->stateroot_choice,
+    .bootloader = options->bootloader,
+    .firmware = options->firmware,
+    .secure_boot = options->secure_boot,
+    .kargs = (const char *const *)plan->cli_kargs,
+    .karg_deletes = (const char *const *)plan->cli_karg_deletes,
+    .uuid_seed = plan->uuid_seed,
+  };
+
   /* The target. */
   if (plan->to_filesystem)
     {
-      if (!plan_filesystem_target (plan, options, error))
+      if (!plan_filesystem_target (plan, options, error)
+          || !plan_decide (plan, FALSE, NULL, NULL, NULL, error))
         return NULL;
       return g_steal_pointer (&plan);
     }
@@ -522,30 +554,8 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
       plan->disk_size = plan->disk->size;
     }
 
-  BerthDiskLayoutOptions lopts = {
-    .disk_size = plan->disk_size,
-    .sector_size = plan->disk ? plan->disk->sector_size : 512,
-    .arch = plan->arch,
-    .root_fs = options->root_fs,
-    .boot_size = options->boot_size,
-    .root_size = options->root_size,
-    .image_size = plan->image_size,
-    .seed = options->uuid_seed,
-  };
-  plan->layout = berth_disk_layout_new (&lopts, error);
-  if (plan->layout == NULL)
+  if (!plan_decide (plan, FALSE, NULL, NULL, NULL, error))
     return NULL;
-  const BerthDiskPartition *root = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT);
-  const BerthDiskPartition *boot = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BOOT);
-  plan->root_spec = g_strdup_printf ("UUID=%s", root->fs_uuid);
-  plan->boot_spec = g_strdup_printf ("UUID=%s", boot->fs_uuid);
-  plan->boot_fs_uuid = g_strdup (boot->fs_uuid);
-  plan->bios_boot = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BIOS_BOOT) != NULL;
-  BerthBootLayout own = BERTH_BOOT_LAYOUT_OWN (plan->bios_boot);
-  if (!berth_boot_check_layout (plan->bootloader, &own, &plan->boot_allowed, error))
-    return NULL;
-  plan->root_fstype = g_strdup (berth_disk_fs_to_string (root->fs));
-  plan->boot_fstype = g_strdup (berth_disk_fs_to_string (boot->fs));
   return g_steal_pointer (&plan);
 }
 
@@ -631,23 +641,23 @@ static void
 describe_bootloader (GString *s, const BerthInstallPlan *plan)
 {
   g_autoptr (GString) asked = g_string_new (NULL);
-  if (plan->firmware != BERTH_BOOT_FIRMWARE_AUTO)
+  if (plan->choices.firmware != BERTH_BOOT_FIRMWARE_AUTO)
     g_string_append_printf (asked, ", --firmware %s",
-                            berth_boot_firmware_to_string (plan->firmware));
-  if (plan->secure_boot)
+                            berth_boot_firmware_to_string (plan->choices.firmware));
+  if (plan->choices.secure_boot)
     g_string_append (asked, ", --secure-boot");
-  if (plan->decision == NULL)
+  if (plan->decided->boot == NULL)
     {
       g_string_append_printf (s, "Bootloader: %s%s%s\n",
-                              berth_bootloader_to_string (plan->bootloader),
-                              plan->bootloader == BERTH_BOOTLOADER_NONE
+                              berth_bootloader_to_string (plan->decided->bootloader),
+                              plan->decided->bootloader == BERTH_BOOTLOADER_NONE
                                 ? ""
                                 : " (decided after the pull, from the boot files the image "
                                   "carries)",
                               asked->str);
       return;
     }
-  const BerthBootDecision *d = plan->decision;
+  const BerthBootDecision *d = plan->decided->boot;
   g_autofree char *what = berth_boot_decision_describe (d);
   g_string_append_printf (s, "Bootloader: %s\n            why: %s%s\n", what, d->why, asked->str);
   if (d->backend != NULL)
@@ -721,18 +731,21 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
       g_string_append_printf (s, "Target:     %s%s (%s%s)%s\n", plan->target,
                               plan->via_loopback ? " (disk image file, via loopback)" : "",
                               disk_size, file_note ? file_note : "", plan->wipe ? ", wiped" : "");
-      g_autofree char *layout = berth_disk_layout_describe (plan->layout);
+      g_autofree char *layout = berth_disk_layout_describe (plan->decided->layout);
       g_string_append_printf (s, "Partitions:\n%s", layout);
     }
-  g_string_append_printf (s, "Stateroot:  %s\n", plan->stateroot);
+  g_string_append_printf (s, "Root fs:    %s (%s)\n", plan->decided->root_fstype,
+                          plan->decided->root_fs_why);
+  g_string_append_printf (s, "Stateroot:  %s (%s)\n", plan->decided->stateroot,
+                          plan->decided->stateroot_why);
   describe_bootloader (s, plan);
-  if (plan->kargs != NULL)
+  if (plan->decided->kargs != NULL)
     {
       /* previewed: the final line, each argument with its source */
       g_string_append (s, "Kernel arguments (bootc's order):\n");
-      for (guint i = 0; i < berth_kargs_get_length (plan->kargs); i++)
+      for (guint i = 0; i < berth_kargs_get_length (plan->decided->kargs); i++)
         {
-          const BerthKarg *k = berth_kargs_get (plan->kargs, i);
+          const BerthKarg *k = berth_kargs_get (plan->decided->kargs, i);
           g_autofree char *from = berth_kargs_source_describe (&k->source);
           g_string_append_printf (s, "  %s  (%s)\n", k->raw, from);
         }
@@ -740,12 +753,12 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
   else
     {
       g_string_append_printf (s, "Kernel arguments (bootc's order):\n  root=%s  (berth)\n",
-                              plan->root_spec);
-      if (plan->root_flags != NULL)
-        g_string_append_printf (s, "  %s  (berth)\n", plan->root_flags);
+                              plan->decided->root_spec);
+      if (plan->decided->root_flags != NULL)
+        g_string_append_printf (s, "  %s  (berth)\n", plan->decided->root_flags);
       g_string_append (s, "  rw  (berth)\n");
-      if (plan->boot_spec != NULL)
-        g_string_append_printf (s, "  boot=%s  (berth)\n", plan->boot_spec);
+      if (plan->decided->boot_spec != NULL)
+        g_string_append_printf (s, "  boot=%s  (berth)\n", plan->decided->boot_spec);
       g_string_append (s, "  then the image's /usr/lib/bootc/install/*.toml kargs and "
                           "/usr/lib/bootc/kargs.d/*.toml, read after the pull\n");
       for (char **k = plan->cli_karg_deletes; k && *k; k++)
@@ -755,6 +768,8 @@ berth_install_plan_describe (const BerthInstallPlan *plan)
     }
   for (guint i = 0; i < plan->warnings->len; i++)
     g_string_append_printf (s, "Warning: %s\n", (char *)plan->warnings->pdata[i]);
+  for (guint i = 0; i < plan->decided->notes->len; i++)
+    g_string_append_printf (s, "Warning: %s\n", (char *)plan->decided->notes->pdata[i]);
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -807,10 +822,11 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
     }
   json_t *parts = json_array ();
   json_object_set_new (o, "diskGuid",
-                       plan->layout ? json_string (plan->layout->disk_guid) : json_null ());
-  for (guint i = 0; plan->layout != NULL && i < plan->layout->n_partitions; i++)
+                       plan->decided->layout ? json_string (plan->decided->layout->disk_guid)
+                                             : json_null ());
+  for (guint i = 0; plan->decided->layout != NULL && i < plan->decided->layout->n_partitions; i++)
     {
-      const BerthDiskPartition *p = &plan->layout->partitions[i];
+      const BerthDiskPartition *p = &plan->decided->layout->partitions[i];
       json_t *j = json_object ();
       json_object_set_new (j, "number", json_integer (p->number));
       json_object_set_new (j, "name", json_string (p->name));
@@ -826,19 +842,24 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
       json_array_append_new (parts, j);
     }
   json_object_set_new (o, "partitions", parts);
-  json_object_set_new (o, "stateroot", json_string (plan->stateroot));
+  json_object_set_new (o, "stateroot", json_string (plan->decided->stateroot));
+  json_object_set_new (o, "staterootFrom", json_string (plan->decided->stateroot_why));
+  json_object_set_new (o, "rootFilesystem", json_string (plan->decided->root_fstype));
+  json_object_set_new (o, "rootFilesystemFrom", json_string (plan->decided->root_fs_why));
+  json_object_set_new (o, "bootloaderFrom", json_string (plan->decided->bootloader_why));
   json_object_set_new (o, "bootloader",
-                       json_string (berth_bootloader_to_string (plan->bootloader)));
-  json_object_set_new (o, "firmware", json_string (berth_boot_firmware_to_string (plan->firmware)));
-  json_object_set_new (o, "secureBootRequired", json_boolean (plan->secure_boot));
-  json_object_set_new (o, "bootloaderChosen", bootloader_to_json (plan->decision));
+                       json_string (berth_bootloader_to_string (plan->decided->bootloader)));
+  json_object_set_new (o, "firmware",
+                       json_string (berth_boot_firmware_to_string (plan->choices.firmware)));
+  json_object_set_new (o, "secureBootRequired", json_boolean (plan->choices.secure_boot));
+  json_object_set_new (o, "bootloaderChosen", bootloader_to_json (plan->decided->boot));
   json_t *k = json_array ();
   json_t *from = json_array ();
-  if (plan->kargs != NULL)
+  if (plan->decided->kargs != NULL)
     {
-      for (guint i = 0; i < berth_kargs_get_length (plan->kargs); i++)
+      for (guint i = 0; i < berth_kargs_get_length (plan->decided->kargs); i++)
         {
-          const BerthKarg *karg = berth_kargs_get (plan->kargs, i);
+          const BerthKarg *karg = berth_kargs_get (plan->decided->kargs, i);
           g_autofree char *source = berth_kargs_source_describe (&karg->source);
           json_array_append_new (k, json_string (karg->raw));
           json_array_append_new (from, json_string (source));
@@ -846,14 +867,14 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
     }
   else
     {
-      g_autofree char *root = g_strdup_printf ("root=%s", plan->root_spec);
+      g_autofree char *root = g_strdup_printf ("root=%s", plan->decided->root_spec);
       json_array_append_new (k, json_string (root));
-      if (plan->root_flags != NULL)
-        json_array_append_new (k, json_string (plan->root_flags));
+      if (plan->decided->root_flags != NULL)
+        json_array_append_new (k, json_string (plan->decided->root_flags));
       json_array_append_new (k, json_string ("rw"));
-      if (plan->boot_spec != NULL)
+      if (plan->decided->boot_spec != NULL)
         {
-          g_autofree char *boot = g_strdup_printf ("boot=%s", plan->boot_spec);
+          g_autofree char *boot = g_strdup_printf ("boot=%s", plan->decided->boot_spec);
           json_array_append_new (k, json_string (boot));
         }
       for (size_t i = json_array_size (from); i < json_array_size (k); i++)
@@ -866,20 +887,20 @@ berth_install_plan_to_json (const BerthInstallPlan *plan)
     }
   json_object_set_new (o, "kargs", k);
   json_object_set_new (o, "kargsFrom", from);
-  json_object_set_new (o, "kargsComplete", json_boolean (plan->kargs != NULL));
+  json_object_set_new (o, "kargsComplete", json_boolean (plan->decided->kargs != NULL));
   json_t *w = json_array ();
   for (guint i = 0; i < plan->warnings->len; i++)
     json_array_append_new (w, json_string (plan->warnings->pdata[i]));
+  for (guint i = 0; i < plan->decided->notes->len; i++)
+    json_array_append_new (w, json_string (plan->decided->notes->pdata[i]));
   json_object_set_new (o, "warnings", w);
   return o;
 }
 
 /* ---- preview ------------------------------------------------------------------------ */
 
-static gboolean build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
-                             GCancellable *cancellable, GError **error);
-static gboolean preview_bootloader (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
-                                    GCancellable *cancellable, GError **error);
+static gboolean decide_with_files (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
+                                   gboolean preview, GCancellable *cancellable, GError **error);
 
 gboolean
 berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancellable, GError **error)
@@ -898,8 +919,7 @@ berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancella
                 && (plan->ostree_remote == NULL
                     || berth_ostree_remote_add (repo, plan->ostree_remote, cancellable, error))
                 && berth_pull_image (repo, plan->source, &po, &pulled, cancellable, error)
-                && build_kargs (plan, repo, pulled->merge_commit, cancellable, error)
-                && preview_bootloader (plan, repo, pulled->merge_commit, cancellable, error);
+                && decide_with_files (plan, repo, pulled->merge_commit, TRUE, cancellable, error);
   g_autoptr (GError) rm_error = NULL;
   if (!berth_spawn_simple (&rm_error, "rm", "-rf", "--one-file-system", "--", dir, NULL))
     g_debug ("removing %s: %s", dir, rm_error->message);
@@ -985,11 +1005,29 @@ read_config_dir (OstreeRepo *repo, const char *commit, const char *dir, GArray *
   return TRUE;
 }
 
-static gboolean
-build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
-             GCancellable *cancellable, GError **error)
+/* The image's own files, read from the pulled commit: bootc's install configuration and
+ * kargs.d, and which boot files it carries. */
+typedef struct
 {
-  BERTH_AUTO_PREFIX_ERROR (error, "Reading the image's kernel arguments");
+  BerthKargsInstallConfig *config;
+  BerthKargs *kargs_d;
+  BerthBootFacts *boot;
+} ImageFiles;
+
+static void
+image_files_clear (ImageFiles *f)
+{
+  g_clear_pointer (&f->config, berth_kargs_install_config_free);
+  g_clear_pointer (&f->kargs_d, berth_kargs_free);
+  g_clear_pointer (&f->boot, berth_boot_facts_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ImageFiles, image_files_clear)
+
+static gboolean
+read_image_files (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit, ImageFiles *out,
+                  GCancellable *cancellable, GError **error)
+{
+  BERTH_AUTO_PREFIX_ERROR (error, "Reading the image's install configuration");
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) blobs = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
   g_autoptr (GArray) kd = g_array_new (FALSE, TRUE, sizeof (BerthKargsFile));
@@ -998,92 +1036,60 @@ build_kargs (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
       || !read_config_dir (repo, commit, "usr/lib/bootc/install", ic, names, blobs, cancellable,
                            error))
     return FALSE;
-
-  g_autoptr (BerthKargs) kargs_d
+  out->kargs_d
     = berth_kargs_d_load_files ((BerthKargsFile *)kd->data, kd->len, plan->arch, NULL, error);
-  if (kargs_d == NULL)
+  if (out->kargs_d == NULL)
     return FALSE;
-  BerthKargsInstallConfig *config = berth_kargs_install_config_load_files (
-    (BerthKargsFile *)ic->data, ic->len, plan->arch, error);
-  if (config == NULL)
+  out->config = berth_kargs_install_config_load_files ((BerthKargsFile *)ic->data, ic->len,
+                                                       plan->arch, error);
+  if (out->config == NULL)
     return FALSE;
-  /* bootc reads the root filesystem type before partitioning, since it runs inside the image;
-   * berth learns it only now (reading it earlier from a registry would cost a second
-   * download), so --filesystem, else xfs, decided, and a differing wish is a warning. */
-  if (config->root_fs_type.value != NULL
-      && g_strcmp0 (config->root_fs_type.value, plan->root_fstype) != 0 && !plan->fs_warning_added
-      && (plan->fs_warning_added = TRUE))
-    g_ptr_array_add (
-      plan->warnings,
-      plan->to_filesystem
-        ? g_strdup_printf ("the image's install configuration (%s:%u) asks for root filesystem "
-                           "%s; %s is %s",
-                           config->root_fs_type.file, config->root_fs_type.line,
-                           config->root_fs_type.value, plan->target, plan->root_fstype)
-        : g_strdup_printf ("the image's install configuration (%s:%u) asks for root filesystem "
-                           "%s; this install made %s (give --filesystem %s to follow it)",
-                           config->root_fs_type.file, config->root_fs_type.line,
-                           config->root_fs_type.value, plan->root_fstype,
-                           config->root_fs_type.value));
-  const char *root_kargs[] = { plan->root_flags, NULL };
-  BerthKargsInstallOptions ko = {
-    .root_mount_spec = plan->root_spec,
-    .root_kargs = root_kargs,
-    .boot_mount_spec = plan->boot_spec,
-    .install_config = config,
-    .kargs_d = kargs_d,
-    .cli_karg_deletes = (const char *const *)plan->cli_karg_deletes,
-    .cli_kargs = (const char *const *)plan->cli_kargs,
-  };
-  g_clear_pointer (&plan->kargs, berth_kargs_free);
-  plan->kargs = berth_kargs_build_install (&ko, NULL, error);
-  berth_kargs_install_config_free (config);
-  return plan->kargs != NULL;
-}
 
-/* Which bootloader, from the boot files the pulled commit carries (the facts), what the layout
- * allows and what was asked: before the deploy, which needs its sysroot.bootloader. */
-static gboolean
-decide_bootloader (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
-                   GCancellable *cancellable, GError **error)
-{
-  BERTH_AUTO_PREFIX_ERROR (error, "Choosing the bootloader");
-  g_autoptr (BerthBootFacts) facts = berth_boot_facts_new (plan->arch);
+  /* the boot files the backends ask about */
+  out->boot = berth_boot_facts_new (plan->arch);
   g_auto (GStrv) paths = berth_boot_probe_paths (plan->arch);
-  for (char **p = paths; plan->bootloader != BERTH_BOOTLOADER_NONE && *p != NULL; p++)
+  for (char **p = paths; *p != NULL; p++)
     {
       GFileType type = G_FILE_TYPE_UNKNOWN;
       if (!berth_import_file_type (repo, commit, *p, &type, cancellable, error))
         return FALSE;
-      berth_boot_facts_add (facts, *p,
+      berth_boot_facts_add (out->boot, *p,
                             type == G_FILE_TYPE_DIRECTORY ? BERTH_BOOT_FILE_DIR
                             : type == G_FILE_TYPE_REGULAR ? BERTH_BOOT_FILE_REGULAR
                                                           : BERTH_BOOT_FILE_ABSENT);
     }
-  BerthBootWants wants = { .firmware = plan->firmware,
-                           .secure_boot = plan->secure_boot,
-                           .bios_boot = plan->bios_boot,
-                           .allowed = plan->boot_allowed };
-  g_clear_pointer (&plan->decision, berth_boot_decision_free);
-  return berth_boot_decide (plan->bootloader, facts, &wants, &plan->decision, error);
+  return TRUE;
 }
 
-/* The preview's choice: a refusal (the image carries no loader berth installs, or not one
- * for what was asked) is shown in the plan as a warning, as the install would stop there
- * (before the deploy); the rest of the plan is still worth seeing. */
+/* The decisions again, now with the image's files. The preview shows a refusal of the
+ * bootloader (the image carries none berth installs, or not one for what was asked) as a
+ * warning, as the install would stop there (before the deploy); the rest of the plan is still
+ * worth seeing. */
 static gboolean
-preview_bootloader (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit,
-                    GCancellable *cancellable, GError **error)
+decide_with_files (BerthInstallPlan *plan, OstreeRepo *repo, const char *commit, gboolean preview,
+                   GCancellable *cancellable, GError **error)
 {
+  g_auto (ImageFiles) files = { 0 };
+  if (!read_image_files (plan, repo, commit, &files, cancellable, error))
+    return FALSE;
   g_autoptr (GError) local_error = NULL;
-  if (decide_bootloader (plan, repo, commit, cancellable, &local_error))
+  if (plan_decide (plan, TRUE, files.config, files.kargs_d, files.boot, &local_error))
     return TRUE;
-  if (!g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE)
-      && !g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_REFUSED))
+  if (!preview
+      || (!g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE)
+          && !g_error_matches (local_error, BERTH_ERROR, BERTH_ERROR_REFUSED)))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  BerthBootloader asked = plan->choices.bootloader;
+  plan->choices.bootloader = BERTH_BOOTLOADER_NONE;
+  gboolean ok = plan_decide (plan, TRUE, files.config, files.kargs_d, files.boot, error);
+  plan->choices.bootloader = asked;
+  if (!ok)
+    return FALSE;
+  plan->decided->bootloader = asked;
+  g_clear_pointer (&plan->decided->boot, berth_boot_decision_free);
   g_ptr_array_add (plan->warnings, g_strdup_printf ("the install would stop before the deploy: %s",
                                                     local_error->message));
   return TRUE;
@@ -1121,8 +1127,9 @@ typedef struct
   GCancellable *cancellable;
   BerthUndo *undo; /* what apply did, undone in reverse on the way out */
   Step step;
-  char *device; /* the whole disk */
-  char *mnt;    /* the root mount point */
+  char *device;        /* the whole disk */
+  char *mnt;           /* the root mount point */
+  BerthDiskFs root_fs; /* the root filesystem made (berth's own layout) */
 } Apply;
 
 static void
@@ -1261,11 +1268,48 @@ apply_filesystem_target (Apply *a, GError **error)
   return not_cancelled (a, error);
 }
 
+/* mkfs of one partition of @layout. */
+static gboolean
+apply_mkfs (Apply *a, const BerthDiskPartition *p, GError **error)
+{
+  g_autofree char *node = berth_disk_partition_path (a->device, p->number);
+  g_autofree char *msg
+    = g_strdup_printf ("%s on %s (%s)", berth_disk_fs_to_string (p->fs), node, p->name);
+  enter (a, STEP_MKFS, msg);
+  return berth_disk_mkfs (node, p->fs, p->fs_label, p->fs_uuid, a->cancellable, error)
+         && not_cancelled (a, error);
+}
+
+/* Mounts the root of @layout at a->mnt and /boot at a->mnt/boot; the undo entries are pushed
+ * the first time only (a remount after a remade root reuses them). */
+static gboolean
+apply_mount (Apply *a, const BerthDiskLayout *layout, gboolean push_undo, GError **error)
+{
+  a->step = STEP_MOUNT;
+  const BerthDiskPartition *root = berth_disk_layout_get (layout, BERTH_DISK_ROLE_ROOT);
+  const BerthDiskPartition *boot = berth_disk_layout_get (layout, BERTH_DISK_ROLE_BOOT);
+  g_autofree char *root_node = berth_disk_partition_path (a->device, root->number);
+  g_autofree char *boot_node = berth_disk_partition_path (a->device, boot->number);
+  if (!berth_disk_mount (root_node, a->mnt, berth_disk_fs_to_string (root->fs), 0, NULL, error))
+    return FALSE;
+  if (push_undo)
+    push (a, BERTH_UNDO_ALWAYS, undo_umount, a->mnt, "unmounted %s", a->mnt);
+  g_autofree char *boot_dir = g_build_filename (a->mnt, "boot", NULL);
+  if (mkdir (boot_dir, 0755) < 0 && errno != EEXIST)
+    return berth_throw_errno (error, boot_dir);
+  if (!berth_disk_mount (boot_node, boot_dir, berth_disk_fs_to_string (boot->fs), 0, NULL, error))
+    return FALSE;
+  if (push_undo)
+    push (a, BERTH_UNDO_ALWAYS, undo_umount, boot_dir, "unmounted %s", boot_dir);
+  return not_cancelled (a, error);
+}
+
 /* Steps 1 to 3 on a disk: partitions, filesystems, mounts. */
 static gboolean
 apply_disk (Apply *a, GError **error)
 {
   BerthInstallPlan *plan = a->plan;
+  const BerthDiskLayout *layout = plan->decided->layout;
 
   /* 1. The disk: attach a loopback file, probe again (things change), check. */
   if (plan->via_loopback)
@@ -1290,21 +1334,13 @@ apply_disk (Apply *a, GError **error)
   enter (a, STEP_PARTITION, "writing the GPT partition table");
   push (a, BERTH_UNDO_ON_FAILURE, undo_wipe_table, a->device,
         "wiped the partition table and signatures berth wrote on %s", plan->target);
-  if (!berth_disk_write_table (a->device, plan->layout, error) || !not_cancelled (a, error))
+  if (!berth_disk_write_table (a->device, layout, error) || !not_cancelled (a, error))
     return FALSE;
-  for (guint i = 0; i < plan->layout->n_partitions; i++)
-    {
-      const BerthDiskPartition *p = &plan->layout->partitions[i];
-      if (p->fs == BERTH_DISK_FS_NONE)
-        continue;
-      g_autofree char *node = berth_disk_partition_path (a->device, p->number);
-      g_autofree char *msg
-        = g_strdup_printf ("%s on %s (%s)", berth_disk_fs_to_string (p->fs), node, p->name);
-      enter (a, STEP_MKFS, msg);
-      if (!berth_disk_mkfs (node, p->fs, p->fs_label, p->fs_uuid, a->cancellable, error)
-          || !not_cancelled (a, error))
-        return FALSE;
-    }
+  for (guint i = 0; i < layout->n_partitions; i++)
+    if (layout->partitions[i].fs != BERTH_DISK_FS_NONE
+        && !apply_mkfs (a, &layout->partitions[i], error))
+      return FALSE;
+  a->root_fs = berth_disk_layout_get (layout, BERTH_DISK_ROLE_ROOT)->fs;
 
   /* 3. Mount root and /boot. */
   a->step = STEP_MOUNT;
@@ -1315,34 +1351,19 @@ apply_disk (Apply *a, GError **error)
       return berth_throw (error, BERTH_ERROR_FAILED, "%s", e->message);
     push (a, BERTH_UNDO_ALWAYS, undo_rmdir, a->mnt, "removed %s", a->mnt);
   }
-  const BerthDiskPartition *root = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ROOT);
-  const BerthDiskPartition *boot = berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_BOOT);
-  g_autofree char *root_node = berth_disk_partition_path (a->device, root->number);
-  g_autofree char *boot_node = berth_disk_partition_path (a->device, boot->number);
-  if (!berth_disk_mount (root_node, a->mnt, berth_disk_fs_to_string (root->fs), 0, NULL, error))
-    return FALSE;
-  push (a, BERTH_UNDO_ALWAYS, undo_umount, a->mnt, "unmounted %s", a->mnt);
-  g_autofree char *boot_dir = g_build_filename (a->mnt, "boot", NULL);
-  if (mkdir (boot_dir, 0755) < 0)
-    return berth_throw_errno (error, boot_dir);
-  if (!berth_disk_mount (boot_node, boot_dir, berth_disk_fs_to_string (boot->fs), 0, NULL, error))
-    return FALSE;
-  push (a, BERTH_UNDO_ALWAYS, undo_umount, boot_dir, "unmounted %s", boot_dir);
-  return not_cancelled (a, error);
+  return apply_mount (a, layout, TRUE, error);
 }
 
+/* 4. The sysroot (its stateroot comes later, decided with the image's files), and the image
+ * pulled straight into its repo. */
 static gboolean
-apply_steps (Apply *a, GError **error)
+apply_pull (Apply *a, OstreeSysroot **out_sysroot, BerthImportResult **out_pulled, GError **error)
 {
   BerthInstallPlan *plan = a->plan;
-  if (plan->to_filesystem ? !apply_filesystem_target (a, error) : !apply_disk (a, error))
-    return FALSE;
-
-  /* 4. The sysroot, and the image pulled straight into its repo. */
   g_autoptr (OstreeSysroot) sysroot = NULL;
   g_autoptr (OstreeRepo) repo = NULL;
   enter (a, STEP_SYSROOT, "initialising the ostree sysroot");
-  if (!berth_deploy_init_sysroot (a->mnt, plan->stateroot, &sysroot, &repo, a->cancellable, error)
+  if (!berth_deploy_init_sysroot (a->mnt, NULL, &sysroot, &repo, a->cancellable, error)
       || !not_cancelled (a, error))
     return FALSE;
   if (plan->ostree_remote != NULL)
@@ -1374,42 +1395,95 @@ apply_steps (Apply *a, GError **error)
   g_mutex_clear (&pp.lock);
   if (!pulled_ok || !not_cancelled (a, error))
     return FALSE;
+  *out_sysroot = g_steal_pointer (&sysroot);
+  *out_pulled = g_steal_pointer (&pulled);
+  return TRUE;
+}
 
-  /* 5. Kernel arguments from the image's kargs.d and install configuration. */
-  a->step = STEP_KARGS;
-  if (!build_kargs (plan, repo, pulled->merge_commit, a->cancellable, error))
+/* The image's install configuration asks for another root filesystem than the one made before
+ * the pull (and --filesystem chose none): unmount, make it, mount, pull again. */
+static gboolean
+apply_remake_root (Apply *a, OstreeSysroot **sysroot, BerthImportResult **pulled, GError **error)
+{
+  BerthInstallPlan *plan = a->plan;
+  const BerthDiskLayout *layout = plan->decided->layout;
+  g_autofree char *msg = g_strdup_printf (
+    "%s asks for root filesystem %s, not the %s made: making it again and pulling again (give "
+    "--filesystem to decide before the pull)",
+    plan->decided->root_fs_why, plan->decided->root_fstype, berth_disk_fs_to_string (a->root_fs));
+  emit (a, "warning", msg);
+  g_clear_object (sysroot);
+  g_clear_pointer (pulled, berth_import_result_free);
+  g_autofree char *boot_dir = g_build_filename (a->mnt, "boot", NULL);
+  a->step = STEP_MOUNT;
+  if (!berth_disk_umount (boot_dir, error) || !berth_disk_umount (a->mnt, error))
     return FALSE;
-  g_autofree char *cmdline = berth_kargs_to_string (plan->kargs);
+  const BerthDiskPartition *root = berth_disk_layout_get (layout, BERTH_DISK_ROLE_ROOT);
+  if (!apply_mkfs (a, root, error) || !apply_mount (a, layout, FALSE, error))
+    return FALSE;
+  a->root_fs = root->fs;
+  return apply_pull (a, sysroot, pulled, error);
+}
+
+static gboolean
+apply_steps (Apply *a, GError **error)
+{
+  BerthInstallPlan *plan = a->plan;
+  if (plan->to_filesystem ? !apply_filesystem_target (a, error) : !apply_disk (a, error))
+    return FALSE;
+  g_autoptr (OstreeSysroot) sysroot = NULL;
+  g_autoptr (BerthImportResult) pulled = NULL;
+  if (!apply_pull (a, &sysroot, &pulled, error))
+    return FALSE;
+
+  /* 5. The decisions again, with the image's install configuration, kargs.d and boot files: the
+   * bootloader (a refusal is the bootloader step's), the stateroot, the kernel arguments. */
+  a->step = STEP_BOOTLOADER;
+  OstreeRepo *repo = ostree_sysroot_repo (sysroot);
+  if (!decide_with_files (plan, repo, pulled->merge_commit, FALSE, a->cancellable, error))
+    return FALSE;
+  if (plan->decided->layout != NULL && plan->decided->root_fs != a->root_fs)
+    {
+      if (!apply_remake_root (a, &sysroot, &pulled, error))
+        return FALSE;
+      repo = ostree_sysroot_repo (sysroot);
+    }
+  a->step = STEP_SYSROOT;
+  if (!berth_deploy_init_stateroot (sysroot, plan->decided->stateroot, a->cancellable, error))
+    return FALSE;
+  a->step = STEP_KARGS;
+  const BerthKargs *kargs = plan->decided->kargs;
+  g_autofree char *cmdline = berth_kargs_to_string (kargs);
   emit (a, step_names[STEP_KARGS], cmdline);
   for (guint i = 0; i < plan->warnings->len; i++)
     emit (a, "warning", plan->warnings->pdata[i]);
+  for (guint i = 0; i < plan->decided->notes->len; i++)
+    emit (a, "warning", plan->decided->notes->pdata[i]);
   /* Where each argument came from: berth, the command line, an install config or kargs.d. */
-  for (guint i = 0; i < berth_kargs_get_length (plan->kargs); i++)
+  for (guint i = 0; i < berth_kargs_get_length (kargs); i++)
     {
-      const BerthKarg *k = berth_kargs_get (plan->kargs, i);
+      const BerthKarg *k = berth_kargs_get (kargs, i);
       g_autofree char *from = berth_kargs_source_describe (&k->source);
       g_autofree char *line = g_strdup_printf ("  %s  (from %s)", k->raw, from);
       emit (a, step_names[STEP_KARGS], line);
     }
 
-  /* 6. Deploy, with the sysroot.bootloader of the loader the image carries (chosen now, so a
-   * failure is the bootloader step's). */
-  a->step = STEP_BOOTLOADER;
-  if (!decide_bootloader (plan, repo, pulled->merge_commit, a->cancellable, error))
-    return FALSE;
-  enter (a, STEP_DEPLOY, "deploying");
-  g_auto (GStrv) kargv = berth_kargs_to_strv (plan->kargs);
+  /* 6. Deploy, with the sysroot.bootloader of the loader chosen. */
+  const BerthBootDecision *loader = plan->decided->boot;
+  g_autofree char *deploy_msg = g_strdup_printf (
+    "deploying into stateroot %s (%s)", plan->decided->stateroot, plan->decided->stateroot_why);
+  enter (a, STEP_DEPLOY, deploy_msg);
+  g_auto (GStrv) kargv = berth_kargs_to_strv (kargs);
   BerthDeployOptions dopts = {
-    .stateroot = plan->stateroot,
+    .stateroot = plan->decided->stateroot,
     .merge_commit = pulled->merge_commit,
     .kargs = (const char *const *)kargv,
     .origin_imgref = plan->origin_imgref,
-    .boot_mount_spec = plan->boot_spec,
-    .boot_fstype = plan->boot_fstype,
+    .boot_mount_spec = plan->decided->boot_spec,
+    .boot_fstype = plan->decided->boot_fstype,
     .root_ssh_authorized_keys = plan->ssh_keys,
     .ostree_remote = plan->ostree_remote,
-    .sysroot_bootloader
-    = plan->decision->backend != NULL ? plan->decision->backend->sysroot_bootloader : NULL,
+    .sysroot_bootloader = loader->backend != NULL ? loader->backend->sysroot_bootloader : NULL,
     .grub2_exec = plan->runner,
   };
   g_autoptr (BerthDeployResult) deployed = NULL;
@@ -1433,11 +1507,11 @@ apply_steps (Apply *a, GError **error)
     }
 
   /* 7. The bootloader, last: only now can the disk boot. */
-  const BerthBootDecision *loader = plan->decision;
+  const BerthDiskLayout *layout = plan->decided->layout;
   g_autofree char *esp_node = NULL;
-  if (plan->layout != NULL)
+  if (layout != NULL)
     esp_node = berth_disk_partition_path (
-      a->device, berth_disk_layout_get (plan->layout, BERTH_DISK_ROLE_ESP)->number);
+      a->device, berth_disk_layout_get (layout, BERTH_DISK_ROLE_ESP)->number);
   else
     esp_node = g_strdup (plan->esp_node);
   const char *esp_dir = plan->fs_esp != NULL ? plan->fs_esp->path : NULL;
@@ -1458,8 +1532,8 @@ apply_steps (Apply *a, GError **error)
                                  .deployment_root = deployed->deployment_path,
                                  .arch = plan->arch,
                                  .sysroot = a->mnt,
-                                 .boot_fs_uuid = plan->boot_fs_uuid,
-                                 .disk = plan->layout != NULL ? a->device : plan->bios_disk,
+                                 .boot_fs_uuid = plan->decided->boot_fs_uuid,
+                                 .disk = layout != NULL ? a->device : plan->bios_disk,
                                  .runner = plan->runner };
   if (!berth_boot_install (loader, &bo, a->cancellable, error))
     return FALSE;

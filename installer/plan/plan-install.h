@@ -25,9 +25,9 @@ typedef struct
   const char *boot_mount_spec; /* with to_filesystem: boot= and fstab (default UUID=...) */
   guint64 loopback_size;       /* bytes; 0: 10 GiB (bootc's default) */
   gboolean wipe;
-  BerthDiskFs root_fs; /* NONE: xfs */
+  BerthDiskFs root_fs; /* NONE: the image's install configuration's, else xfs */
   guint64 root_size, boot_size;
-  const char *stateroot;     /* NULL: "default" */
+  const char *stateroot;     /* NULL: the image's install configuration's, else "default" */
   const char *target_imgref; /* NULL: the image itself */
   const char *const *kargs;
   const char *const *karg_deletes;

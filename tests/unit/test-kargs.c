@@ -1400,10 +1400,14 @@ test_install_config_errors (void)
   g_autoptr (BerthKargsInstallConfig) c
     = berth_kargs_install_config_load_files (&f, 1, "x86_64", &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (c->ignored->len, ==, 5);
+  g_assert_cmpuint (c->ignored->len, ==, 4);
   assert_ignored (c, 0, "all.toml", 2, "install.block");
-  assert_ignored (c, 3, "all.toml", 5, "install.enforce-container-sigpolicy");
-  assert_ignored (c, 4, "all.toml", 7, "install.bootupd.skip-boot-uuid");
+  assert_ignored (c, 2, "all.toml", 5, "install.enforce-container-sigpolicy");
+  assert_ignored (c, 3, "all.toml", 7, "install.bootupd.skip-boot-uuid");
+  /* bootloader is acted on: the plan's choice */
+  g_assert_cmpstr (c->bootloader.value, ==, "grub-cc");
+  g_assert_cmpstr (c->bootloader.file, ==, "all.toml");
+  g_assert_cmpuint (c->bootloader.line, ==, 3);
 }
 
 /* ---- the command line of an install ---------------------------------------------------- */
