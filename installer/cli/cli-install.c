@@ -363,19 +363,21 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
         return interrupted_before (cmd, o.target, error);
       if (opt_json)
         {
-          g_autoptr (json_t) j = berth_install_plan_to_json (plan);
+          g_autoptr (json_t) j
+            = berth_cli_install_plan_to_json (berth_install_plan_get_view (plan));
           g_autofree char *text = json_dumps (j, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
           printf ("%s\n", text);
         }
       else
         {
-          g_autofree char *text = berth_install_plan_describe (plan);
+          g_autofree char *text
+            = berth_cli_install_plan_describe (berth_install_plan_get_view (plan));
           fputs (text, stdout);
         }
       return BERTH_EXIT_OK;
     }
 
-  g_autofree char *text = berth_install_plan_describe (plan);
+  g_autofree char *text = berth_cli_install_plan_describe (berth_install_plan_get_view (plan));
   g_printerr ("%s", text);
   stderr_is_tty = isatty (STDERR_FILENO);
   if (!berth_install_plan_apply (plan, on_progress, NULL, cancellable, &error))

@@ -7,8 +7,11 @@
  */
 #pragma once
 
+#include <jansson.h>
+
 #include "import/import.h"
 #include "oci/oci-source.h"
+#include "plan/plan-install.h"
 #include "util/util.h"
 
 G_BEGIN_DECLS
@@ -85,6 +88,11 @@ const char *berth_cli_signal_name (int signo); /* "SIGINT" */
 /* The berth executable (/proc/self/exe): the chroot runner the boot module and ostree start for
  * the image's GRUB tools (berth_boot_runner_main); NULL when it cannot be read. */
 char *berth_cli_runner_path (void);
+
+/* berth install's plan, rendered (cli-install-plan.c): text, and JSON for --dry-run --json.
+ * Takes a BerthInstallPlanView (plan/plan-install.h). */
+char *berth_cli_install_plan_describe (const BerthInstallPlanView *view);
+json_t *berth_cli_install_plan_to_json (const BerthInstallPlanView *view);
 
 /* Prints "berth: MESSAGE" on stderr and returns the exit status @error's code calls for. */
 int berth_cli_fail (const BerthCommand *cmd, const GError *error);

@@ -1,12 +1,12 @@
 /* The install as data, then its execution (see plan.h). */
 #pragma once
 
-#include <jansson.h>
-
 #include "boot/boot.h"
 #include "disk/disk.h"
+#include "import/import.h"
 #include "kargs/kargs.h"
 #include "oci/oci-source.h"
+#include "plan/plan-decide.h"
 
 G_BEGIN_DECLS
 
@@ -72,9 +72,44 @@ BerthInstallPlan *berth_install_plan_new (const BerthInstallOptions *options,
 gboolean berth_install_plan_preview_kargs (BerthInstallPlan *plan, GCancellable *cancellable,
                                            GError **error);
 
-/* The plan for --dry-run: human text, and JSON. */
-char *berth_install_plan_describe (const BerthInstallPlan *plan);
-json_t *berth_install_plan_to_json (const BerthInstallPlan *plan);
+/* What --via-loopback does to its file. */
+typedef enum
+{
+  BERTH_LOOPBACK_NONE,     /* not --via-loopback */
+  BERTH_LOOPBACK_NEW,      /* made (or an empty file sized) with --size, default 10 GiB */
+  BERTH_LOOPBACK_EXISTING, /* used at its size */
+  BERTH_LOOPBACK_GROWN,    /* grown to --size */
+} BerthLoopbackFile;
+
+/* The plan as data, for the CLI to render (--dry-run's text and JSON, the install's header):
+ * the plan never prints. Pointers into the plan, valid while it lives; the decisions change
+ * with the preview and the apply (get the view again after either). */
+typedef struct
+{
+  const char *image_name;      /* what is installed from */
+  const char *manifest_digest; /* the image's manifest */
+  guint n_layers;
+  guint64 image_size;                     /* estimated installed size */
+  gboolean labelled_bootable;             /* containers.bootc or ostree.bootable */
+  const char *origin_imgref;              /* the origin's container-image-reference */
+  const char *target_ref;                 /* docker://..., the image ref the system updates from */
+  const BerthOstreeRemote *ostree_remote; /* NULL unless an ostree-remote-* IMAGE */
+  const char *target;
+  gboolean via_loopback, to_filesystem, wipe;
+  guint64 disk_size; /* with --to-filesystem: the root filesystem's size */
+  BerthLoopbackFile loopback_file;
+  guint64 loopback_old_size; /* BERTH_LOOPBACK_GROWN: the size before */
+  const BerthDiskInfo *disk; /* the probe; NULL for a new loopback file and --to-filesystem */
+  /* --to-filesystem: the caller's mounts (fs_boot, fs_esp NULL when not separate, not
+   * mounted), the unmounted ESP's node */
+  const BerthDiskMountInfo *fs_root, *fs_boot, *fs_esp;
+  const char *esp_node;
+  const BerthInstallChoices *choices;
+  const BerthInstallDecisions *decided;
+  const GPtrArray *warnings; /* char *: the plan's own; the decisions have their notes */
+} BerthInstallPlanView;
+
+const BerthInstallPlanView *berth_install_plan_get_view (BerthInstallPlan *plan);
 
 /* Progress: one event per step started and per layer pulled, and byte counts during the pull.
  * Never two calls at once, but byte counts come from the pull's worker threads. */
