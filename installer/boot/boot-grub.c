@@ -6,7 +6,9 @@
  * (and so their kernel arguments) into menu entries in /boot/loader.N/grub.cfg; ostree never
  * writes /boot/grub/grub.cfg, so that is a symlink to ../loader/grub.cfg and follows each
  * deploy. Debian's GRUB 2.06 has no blscfg, so a menu written once would go stale at the first
- * upgrade. */
+ * upgrade. An image that carries bootupd's payload (Fedora, CentOS: a GRUB with blscfg) gets
+ * what bootupd installs instead: its EFI files on the ESP and its static grub.cfg, which calls
+ * blscfg, so the menu is the BLS entries themselves and ostree needs no bootloader step. */
 #include "boot/boot-private.h"
 
 #include <errno.h>
@@ -78,6 +80,28 @@ has_unsigned (const BerthBootFacts *f, const GrubPaths *p)
          && berth_boot_facts_has_file (f, "usr/bin/grub-mkimage");
 }
 
+const char *const berth_boot_bootupd_vendors[]
+  = { "fedora", "centos", "redhat", "almalinux", "rocky", NULL };
+
+/* bootupd's payload: the EFI tree and the static config (its head and the ESP's part). */
+static gboolean
+has_bootupd (const BerthBootFacts *f)
+{
+  return berth_boot_facts_has_dir (f, "%s", BERTH_BOOT_BOOTUPD_EFI)
+         && berth_boot_facts_has_file (f, "%s", BERTH_BOOT_BOOTUPD_STATIC "/grub-static-pre.cfg")
+         && berth_boot_facts_has_file (f, "%s", BERTH_BOOT_BOOTUPD_STATIC "/grub-static-efi.cfg");
+}
+
+/* The vendor folder of bootupd's payload that has a shim, or NULL. */
+static const char *
+bootupd_shim_vendor (const BerthBootFacts *f, const GrubPaths *p)
+{
+  for (const char *const *v = berth_boot_bootupd_vendors; *v != NULL; v++)
+    if (berth_boot_facts_has_file (f, BERTH_BOOT_BOOTUPD_EFI "/%s/shim%s.efi", *v, p->efi->efi))
+      return *v;
+  return NULL;
+}
+
 static gboolean
 carries (const BerthBootFacts *facts, char **out_what)
 {
@@ -87,7 +111,13 @@ carries (const BerthBootFacts *facts, char **out_what)
       *out_what = g_strdup ("no GRUB for this architecture");
       return FALSE;
     }
-  if (has_signed (facts, &p))
+  const char *vendor = has_bootupd (facts) ? bootupd_shim_vendor (facts, &p) : NULL;
+  if (has_bootupd (facts))
+    *out_what = g_strdup_printf ("GRUB with blscfg from bootupd's payload (/%s%s%s, static "
+                                 "config /%s)",
+                                 BERTH_BOOT_BOOTUPD_EFI, vendor ? "/" : "", vendor ? vendor : "",
+                                 BERTH_BOOT_BOOTUPD_STATIC);
+  else if (has_signed (facts, &p))
     *out_what = g_strdup_printf ("GRUB for UEFI with shim (/%s, /%s)", p.shim, p.grub_signed);
   else if (has_unsigned (facts, &p))
     *out_what = g_strdup_printf ("GRUB for UEFI (/%s, unsigned)", p.efi_modules);
@@ -145,20 +175,70 @@ check_upgrade_tools (const BerthBootFacts *f, GError **error)
   return TRUE;
 }
 
-/* Why BIOS cannot be installed, or NULL when it can. */
+/* Why BIOS cannot be installed with the image's @tool (grub-install, grub2-install), or NULL
+ * when it can. */
 static char *
-bios_missing (const BerthBootFacts *f, const BerthBootWants *wants, const GrubPaths *p)
+bios_missing (const BerthBootFacts *f, const BerthBootWants *wants, const GrubPaths *p,
+              const char *tool)
 {
   if (p->bios_modules == NULL)
     return g_strdup_printf ("%s has no BIOS", p->efi->arch);
   if (!berth_boot_facts_has_dir (f, "%s", p->bios_modules))
     return g_strdup_printf ("the image has no GRUB i386-pc modules (/%s; package grub-pc-bin)",
                             p->bios_modules);
-  if (!berth_boot_facts_has_file (f, "usr/sbin/grub-install"))
-    return g_strdup ("the image has no /usr/sbin/grub-install (package grub2-common)");
+  if (!berth_boot_facts_has_file (f, "usr/sbin/%s", tool))
+    return g_strdup_printf ("the image has no /usr/sbin/%s (package grub2-common)", tool);
   if (!wants->bios_boot)
     return g_strdup ("the disk has no BIOS boot partition (type " BERTH_DISK_TYPE_BIOS_BOOT ")");
   return NULL;
+}
+
+/* bootupd's way (Fedora-style GRUB with blscfg): its EFI files, its static grub.cfg; the BIOS
+ * core image by the image's grub2-install. ostree writes the BLS entries only. */
+static gboolean
+decide_static (const BerthBootFacts *facts, const BerthBootWants *wants, const GrubPaths *p,
+               BerthBootDecision *d, GError **error)
+{
+  gboolean want_uefi = wants->firmware != BERTH_BOOT_FIRMWARE_BIOS;
+  gboolean need_bios
+    = wants->firmware == BERTH_BOOT_FIRMWARE_BIOS || wants->firmware == BERTH_BOOT_FIRMWARE_BOTH;
+  if (wants->secure_boot && !want_uefi)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "--secure-boot goes with UEFI, and --firmware bios asks for BIOS only");
+  d->grub_static = TRUE;
+  d->sysroot_bootloader = "none";
+  g_ptr_array_add (d->notes, g_strdup_printf ("the menu: bootupd's static grub.cfg (/%s) calls "
+                                              "blscfg, which reads the BLS entries ostree "
+                                              "writes at every deploy",
+                                              BERTH_BOOT_BOOTUPD_STATIC));
+  if (want_uefi)
+    {
+      d->uefi = TRUE;
+      const char *vendor = bootupd_shim_vendor (facts, p);
+      if (vendor != NULL)
+        d->secure_boot = TRUE;
+      else if (wants->secure_boot)
+        return berth_throw (error, BERTH_ERROR_REFUSED,
+                            "--secure-boot: bootupd's payload in the image has no shim%s.efi in "
+                            "/%s/<vendor>/ (vendors berth knows: fedora, centos, redhat, "
+                            "almalinux, rocky)",
+                            p->efi->efi, BERTH_BOOT_BOOTUPD_EFI);
+      else
+        g_ptr_array_add (d->notes, g_strdup_printf ("Secure Boot: no shim%s.efi in a vendor "
+                                                    "folder berth knows under /%s",
+                                                    p->efi->efi, BERTH_BOOT_BOOTUPD_EFI));
+    }
+  g_autofree char *no_bios = bios_missing (facts, wants, p, "grub2-install");
+  if (need_bios && no_bios != NULL)
+    return berth_throw (error, BERTH_ERROR_REFUSED, "--firmware %s: GRUB for BIOS needs %s: %s",
+                        berth_boot_firmware_to_string (wants->firmware),
+                        "the image's i386-pc modules and grub2-install, and a BIOS boot partition",
+                        no_bios);
+  if (no_bios == NULL && wants->firmware != BERTH_BOOT_FIRMWARE_UEFI)
+    d->bios = TRUE;
+  else if (no_bios != NULL)
+    g_ptr_array_add (d->notes, g_strdup_printf ("BIOS: not installed: %s", no_bios));
+  return TRUE;
 }
 
 static gboolean
@@ -169,6 +249,8 @@ decide (const BerthBootFacts *facts, const BerthBootWants *wants, BerthBootDecis
   if (!grub_paths_init (&p, berth_boot_facts_get_arch (facts)))
     return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "No GRUB for architecture '%s'",
                         berth_boot_facts_get_arch (facts));
+  if (has_bootupd (facts))
+    return decide_static (facts, wants, &p, d, error);
   gboolean want_uefi = wants->firmware != BERTH_BOOT_FIRMWARE_BIOS;
   gboolean need_bios
     = wants->firmware == BERTH_BOOT_FIRMWARE_BIOS || wants->firmware == BERTH_BOOT_FIRMWARE_BOTH;
@@ -211,7 +293,7 @@ decide (const BerthBootFacts *facts, const BerthBootWants *wants, BerthBootDecis
                               : "");
     }
 
-  g_autofree char *no_bios = bios_missing (facts, wants, &p);
+  g_autofree char *no_bios = bios_missing (facts, wants, &p, "grub-install");
   if (need_bios && no_bios != NULL)
     return berth_throw (error, BERTH_ERROR_REFUSED, "--firmware %s: GRUB for BIOS needs %s: %s",
                         berth_boot_firmware_to_string (wants->firmware),
@@ -330,6 +412,203 @@ check_menu (const char *sysroot, GError **error)
   return TRUE;
 }
 
+/* ---- bootupd's way ---- */
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
+}
+
+/* bootupd's static grub.cfg (grubconfigs.rs): a header, grub-static-pre.cfg, then each
+ * configs.d/NAME.cfg in name order between BEGIN and END lines. */
+static char *
+static_config (const char *static_dir, GError **error)
+{
+  g_autofree char *pre_path = g_build_filename (static_dir, "grub-static-pre.cfg", NULL);
+  g_autofree char *pre = NULL;
+  if (!g_file_get_contents (pre_path, &pre, NULL, error))
+    return NULL;
+  g_autoptr (GString) config = g_string_new ("# Generated by berth, as bootupd does / do not "
+                                             "edit\n\n");
+  g_string_append (config, pre);
+  g_autofree char *dropins = g_build_filename (static_dir, "configs.d", NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) d = g_dir_open (dropins, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".cfg"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dropins, names->pdata[i], NULL);
+      g_autofree char *text = NULL;
+      if (!g_file_get_contents (path, &text, NULL, error))
+        return NULL;
+      g_string_append_printf (config, "\n### BEGIN %s ###\n%s### END %s ###\n",
+                              (char *)names->pdata[i], text, (char *)names->pdata[i]);
+    }
+  return g_string_free (g_steal_pointer (&config), FALSE);
+}
+
+/* The vendor folder of the payload's EFI tree (the first one that is not BOOT), or NULL. */
+static char *
+payload_vendor (const char *efi_dir)
+{
+  g_autoptr (GDir) d = g_dir_open (efi_dir, 0, NULL);
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (efi_dir, name, NULL);
+      if (g_ascii_strcasecmp (name, "BOOT") != 0 && g_file_test (path, G_FILE_TEST_IS_DIR))
+        g_ptr_array_add (found, g_strdup (name));
+    }
+  g_ptr_array_sort (found, compare_names);
+  return found->len > 0 ? g_strdup (found->pdata[0]) : NULL;
+}
+
+/* The regular files of @dir, sorted. */
+static GPtrArray *
+regular_files (const char *dir)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        g_ptr_array_add (names, g_strdup (name));
+    }
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+static gboolean
+write_boot_file (const char *dir, const char *name, const char *contents, gssize len,
+                 GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  return g_file_set_contents_full (path, contents, len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                   error);
+}
+
+static gboolean
+install_static (const BerthBootDecision *d, const BerthBootInstallOptions *o, const GrubPaths *p,
+                GCancellable *cancellable, GError **error)
+{
+  g_autofree char *efi_src = in_image (o, BERTH_BOOT_BOOTUPD_EFI);
+  g_autofree char *static_dir = in_image (o, BERTH_BOOT_BOOTUPD_STATIC);
+  g_autofree char *vendor = payload_vendor (efi_src);
+  if (d->uefi && vendor == NULL)
+    return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
+                        "bootupd's payload in the image has no vendor folder in /%s",
+                        BERTH_BOOT_BOOTUPD_EFI);
+  if (o->boot_fs_uuid == NULL)
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "GRUB's static config needs the UUID of the /boot filesystem");
+  if (d->bios && (o->runner == NULL || o->disk == NULL))
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "GRUB for BIOS needs the whole disk and berth's chroot runner");
+  g_autofree char *config = static_config (static_dir, error);
+  if (config == NULL)
+    return FALSE;
+  g_autofree char *efi_cfg_path = g_build_filename (static_dir, "grub-static-efi.cfg", NULL);
+  g_autofree char *efi_cfg = NULL;
+  if (!g_file_get_contents (efi_cfg_path, &efi_cfg, NULL, error))
+    return FALSE;
+  g_autofree char *uuid_cfg = g_strdup_printf ("set BOOT_UUID=\"%s\"\n", o->boot_fs_uuid);
+
+  /* /boot/grub2: the config, the UUID it searches for, an empty environment block (GRUB's
+   * fixed 1024 bytes) */
+  g_autofree char *grub2 = g_build_filename (o->sysroot, "boot/grub2", NULL);
+  if (g_mkdir_with_parents (grub2, 0700) < 0)
+    return berth_throw_errno (error, grub2);
+  char env[1024];
+  const char *head = "# GRUB Environment Block\n";
+  memset (env, '#', sizeof env);
+  memcpy (env, head, strlen (head));
+  if (!write_boot_file (grub2, "grub.cfg", config, -1, error)
+      || !write_boot_file (grub2, "bootuuid.cfg", uuid_cfg, -1, error)
+      || !write_boot_file (grub2, "grubenv", env, sizeof env, error))
+    return FALSE;
+
+  if (d->bios)
+    {
+      g_autofree char *modules = g_strconcat ("--modules=", GRUB_BIOS_MODULES, NULL);
+      g_autofree char *target = g_strconcat ("--target=", p->efi->grub_bios, NULL);
+      const char *argv[]
+        = { "/usr/sbin/grub2-install", target, "--boot-directory=/boot", modules, o->disk, NULL };
+      if (!berth_boot_chroot_run (o, argv, cancellable, error))
+        return FALSE;
+    }
+  if (!d->uefi)
+    return TRUE;
+
+  /* the ESP: the vendor folder as the payload has it, with the static config and the UUID;
+   * EFI/BOOT's files but the fallback loader (DESIGN.md section 5b: next to shim it writes
+   * NVRAM entries and resets), with the vendor's GRUB and MokManager beside shim, which loads
+   * them from its own folder; the fallback path last */
+  g_autofree char *vendor_src = g_build_filename (efi_src, vendor, NULL);
+  g_autofree char *boot_src = g_build_filename (efi_src, "BOOT", NULL);
+  g_autofree char *vendor_dest = g_strconcat ("EFI/", vendor, NULL);
+  g_autofree char *fallback = g_strdup_printf ("EFI/BOOT/BOOT%s.EFI", p->efi->efi_upper);
+  g_autofree char *fallback_src
+    = g_build_filename (boot_src, fallback + strlen ("EFI/BOOT/"), NULL);
+  if (!is_regular (fallback_src))
+    {
+      g_free (fallback_src);
+      fallback_src = g_strdup_printf ("%s/shim%s.efi", vendor_src, p->efi->efi);
+    }
+  if (!is_regular (fallback_src))
+    return berth_throw (error, BERTH_ERROR_UNSUPPORTED_IMAGE,
+                        "bootupd's payload has neither /%s/BOOT/BOOT%s.EFI nor a shim in /%s/%s",
+                        BERTH_BOOT_BOOTUPD_EFI, p->efi->efi_upper, BERTH_BOOT_BOOTUPD_EFI, vendor);
+  g_autoptr (GPtrArray) vendor_files = regular_files (vendor_src);
+  g_autoptr (GPtrArray) boot_files = regular_files (boot_src);
+  g_auto (BerthEsp) esp = { 0 };
+  berth_esp_init_from (&esp, o);
+  const char *const dirs[] = { "EFI/BOOT", vendor_dest, NULL };
+  if (!berth_esp_mkdirs (&esp, dirs, cancellable, error))
+    return FALSE;
+  for (guint i = 0; i < vendor_files->len; i++)
+    {
+      const char *name = vendor_files->pdata[i];
+      g_autofree char *src = g_build_filename (vendor_src, name, NULL);
+      g_autofree char *dest = g_strdup_printf ("%s/%s", vendor_dest, name);
+      if (!berth_esp_install_file (&esp, src, dest, cancellable, error))
+        return FALSE;
+    }
+  g_autofree char *cfg_dest = g_strdup_printf ("%s/grub.cfg", vendor_dest);
+  g_autofree char *uuid_dest = g_strdup_printf ("%s/bootuuid.cfg", vendor_dest);
+  if (!berth_esp_install_contents (&esp, efi_cfg, cfg_dest, cancellable, error)
+      || !berth_esp_install_contents (&esp, uuid_cfg, uuid_dest, cancellable, error))
+    return FALSE;
+  for (guint i = 0; i < boot_files->len; i++)
+    {
+      const char *name = boot_files->pdata[i];
+      g_autofree char *dest = g_strdup_printf ("EFI/BOOT/%s", name);
+      if (g_str_has_prefix (name, "fb") || g_ascii_strcasecmp (dest, fallback) == 0)
+        continue;
+      g_autofree char *src = g_build_filename (boot_src, name, NULL);
+      if (!berth_esp_install_file (&esp, src, dest, cancellable, error))
+        return FALSE;
+    }
+  const char *beside_shim[] = { "grub", "mm" };
+  for (guint i = 0; i < G_N_ELEMENTS (beside_shim); i++)
+    {
+      g_autofree char *src
+        = g_strdup_printf ("%s/%s%s.efi", vendor_src, beside_shim[i], p->efi->efi);
+      g_autofree char *dest = g_strdup_printf ("EFI/BOOT/%s%s.efi", beside_shim[i], p->efi->efi);
+      if (is_regular (src) && !berth_esp_install_file (&esp, src, dest, cancellable, error))
+        return FALSE;
+    }
+  return berth_esp_install_file (&esp, fallback_src, fallback, cancellable, error)
+         && berth_esp_sync (&esp, error);
+}
+
 static gboolean
 install (const BerthBootDecision *d, const BerthBootInstallOptions *o, GCancellable *cancellable,
          GError **error)
@@ -341,6 +620,8 @@ install (const BerthBootDecision *d, const BerthBootInstallOptions *o, GCancella
                         o->arch);
   if (o->sysroot == NULL)
     return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "GRUB needs the target's root");
+  if (d->grub_static)
+    return install_static (d, o, &p, cancellable, error);
 
   /* every source first: nothing is written unless everything is there */
   g_autofree char *shim = in_image (o, p.shim);

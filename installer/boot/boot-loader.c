@@ -176,6 +176,14 @@ berth_boot_probe_paths (const char *arch)
   g_strv_builder_add_many (b, "usr/sbin/grub-install", "usr/bin/grub-mkimage",
                            "usr/sbin/grub-mkconfig", "etc/grub.d/15_ostree", "etc/default/grub",
                            "usr/bin/udevadm", NULL);
+  /* bootupd's payload (Fedora-style GRUB with blscfg): the EFI tree, a signed shim in a
+   * vendor's folder, the static config, Fedora's grub2-install for BIOS */
+  g_strv_builder_add_many (b, BERTH_BOOT_BOOTUPD_EFI,
+                           BERTH_BOOT_BOOTUPD_STATIC "/grub-static-pre.cfg",
+                           BERTH_BOOT_BOOTUPD_STATIC "/grub-static-efi.cfg",
+                           BERTH_BOOT_BOOTUPD_STATIC "/configs.d", "usr/sbin/grub2-install", NULL);
+  for (const char *const *v = berth_boot_bootupd_vendors; e != NULL && *v != NULL; v++)
+    strv_take (b, g_strdup_printf (BERTH_BOOT_BOOTUPD_EFI "/%s/shim%s.efi", *v, e->efi));
   return g_strv_builder_end (b);
 }
 
@@ -231,6 +239,7 @@ decision_new (BerthBootloader loader)
   BerthBootDecision *d = g_new0 (BerthBootDecision, 1);
   d->loader = loader;
   d->backend = berth_boot_backend_get (loader);
+  d->sysroot_bootloader = d->backend != NULL ? d->backend->sysroot_bootloader : NULL;
   d->notes = g_ptr_array_new_with_free_func (g_free);
   return d;
 }
@@ -322,7 +331,7 @@ berth_boot_decision_describe (const BerthBootDecision *d)
   if (d->loader == BERTH_BOOTLOADER_NONE)
     return g_strdup ("none (the BLS entries only)");
   g_autoptr (GString) s = g_string_new (berth_bootloader_to_string (d->loader));
-  g_string_append (s, ":");
+  g_string_append (s, d->grub_static ? " (bootupd's static config, blscfg):" : ":");
   if (d->uefi)
     g_string_append_printf (s, " UEFI%s%s",
                             d->grub_core_image ? " (a core image from the image's modules)" : "",

@@ -43,6 +43,10 @@ gboolean berth_esp_sync (BerthEsp *esp, GError **error);
 extern const BerthBootBackend berth_boot_backend_systemd_boot;
 extern const BerthBootBackend berth_boot_backend_grub;
 
+/* The EFI vendor folders of bootupd payloads berth knows (Fedora, CentOS, RHEL, and their
+ * rebuilds): where a signed shim is looked for. NULL-terminated. */
+extern const char *const berth_boot_bootupd_vendors[];
+
 /* The ESP of @options, for mtools or file operations. */
 void berth_esp_init_from (BerthEsp *esp, const BerthBootInstallOptions *options);
 

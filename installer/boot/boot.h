@@ -63,6 +63,10 @@ const BerthEfiArch *berth_efi_arch_lookup (const char *arch);
 #define BERTH_BOOT_REFIND_DRIVERS   "usr/share/refind/refind"
 #define BERTH_BOOT_SHIM_DIR         "usr/lib/shim"
 #define BERTH_BOOT_GRUB_LIB         "usr/lib/grub"
+/* bootupd's payload (Fedora, CentOS, RHEL bootc images): the EFI files as they go on the ESP
+ * (updates/EFI/BOOT/, updates/EFI/<vendor>/) and the static GRUB config (grub2-static/). */
+#define BERTH_BOOT_BOOTUPD_EFI    "usr/lib/bootupd/updates/EFI"
+#define BERTH_BOOT_BOOTUPD_STATIC "usr/lib/bootupd/grub2-static"
 
 /* ---- facts: which boot files the image carries ------------------------------------------- */
 
@@ -134,6 +138,13 @@ typedef struct
   gboolean secure_boot;            /* the UEFI chain is signed: boots with Secure Boot on */
   /* GRUB for UEFI without shim: a core image berth makes with the image's grub-mkimage */
   gboolean grub_core_image;
+  /* GRUB with blscfg (Fedora-style, the image carries bootupd's payload): the EFI files as
+   * bootupd lays them out and bootupd's static grub.cfg, which calls blscfg, so the menu is the
+   * BLS entries ostree writes and needs no regeneration */
+  gboolean grub_static;
+  /* ostree's sysroot.bootloader for the installed system (the backend's, or "none" for a
+   * static GRUB config); NULL for NONE */
+  const char *sysroot_bootloader;
   char *why;        /* "the image has GRUB for UEFI (...), auto picks it first" */
   GPtrArray *notes; /* "Secure Boot must be off: ...", "BIOS: not installed: ..." */
 } BerthBootDecision;

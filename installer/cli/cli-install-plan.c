@@ -109,7 +109,7 @@ describe_bootloader (GString *s, const BerthInstallPlanView *v)
   g_string_append_printf (s, "Bootloader: %s\n            why: %s%s\n", what, d->why, asked->str);
   if (d->backend != NULL)
     g_string_append_printf (s, "            ostree's sysroot.bootloader=%s\n",
-                            d->backend->sysroot_bootloader);
+                            d->sysroot_bootloader);
   for (guint i = 0; i < d->notes->len; i++)
     g_string_append_printf (s, "            %s\n", (const char *)d->notes->pdata[i]);
 }
@@ -125,8 +125,9 @@ bootloader_to_json (const BerthBootDecision *d)
   json_object_set_new (j, "bios", json_boolean (d->bios));
   json_object_set_new (j, "secureBoot", json_boolean (d->secure_boot));
   json_object_set_new (j, "grubCoreImage", json_boolean (d->grub_core_image));
+  json_object_set_new (j, "grubStatic", json_boolean (d->grub_static));
   json_object_set_new (j, "sysrootBootloader",
-                       d->backend ? json_string (d->backend->sysroot_bootloader) : json_null ());
+                       d->sysroot_bootloader ? json_string (d->sysroot_bootloader) : json_null ());
   json_object_set_new (j, "why", json_string (d->why));
   json_t *notes = json_array ();
   for (guint i = 0; i < d->notes->len; i++)

@@ -115,72 +115,32 @@ berth_disk_session_open (BerthDiskSession *session, const char *path, gboolean w
   struct stat st;
   if (stat (path, &st) < 0)
     return berth_throw_errno (error, path);
+  if (session->undo == NULL)
+    session->undo = berth_undo_new ();
   const char *device = path;
   if (S_ISREG (st.st_mode))
     {
-      if (!berth_disk_loop_attach (path, 0, &session->loop, error))
+      if (!berth_disk_loop_attach_undo (session->undo, path, 0, &session->loop, error))
         return FALSE;
       device = session->loop;
     }
   g_autoptr (BerthDiskFound) found = NULL;
   if (!berth_disk_open_installed (device, &found, error))
     return FALSE;
-  g_autoptr (GError) local = NULL;
-  session->mnt = g_dir_make_tmp ("berth-disk-XXXXXX", &local);
+  session->mnt = berth_disk_tmpdir_undo (session->undo, "berth-disk-XXXXXX", error);
   if (session->mnt == NULL)
-    return berth_throw (error, BERTH_ERROR_FAILED, "%s", local->message);
+    return FALSE;
   unsigned long flags = writable ? 0 : MS_RDONLY;
-  if (!berth_disk_mount_any (found->root, session->mnt, flags, error))
-    return FALSE;
-  session->root_mounted = TRUE;
   g_autofree char *boot = g_build_filename (session->mnt, "boot", NULL);
-  if (!berth_disk_mount (found->boot, boot, "ext4", flags, NULL, error))
-    return FALSE;
-  session->boot_mounted = TRUE;
-  return TRUE;
-}
-
-/* Keeps the first error of a sequence of undo steps; FALSE when there was one. */
-static gboolean
-keep_first (GError **error, GError *local)
-{
-  if (local == NULL)
-    return TRUE;
-  if (error != NULL && *error == NULL)
-    g_propagate_error (error, local);
-  else
-    g_error_free (local);
-  return FALSE;
+  return berth_disk_mount_undo (session->undo, found->root, session->mnt, NULL, flags, error)
+         && berth_disk_mount_undo (session->undo, found->boot, boot, "ext4", flags, error);
 }
 
 gboolean
 berth_disk_session_close (BerthDiskSession *session, GError **error)
 {
-  GError *local = NULL;
-  gboolean ok = TRUE;
-  if (session->boot_mounted)
-    {
-      g_autofree char *boot = g_build_filename (session->mnt, "boot", NULL);
-      (void)berth_disk_umount (boot, &local);
-      ok &= keep_first (error, g_steal_pointer (&local));
-      session->boot_mounted = FALSE;
-    }
-  if (session->root_mounted)
-    {
-      (void)berth_disk_umount (session->mnt, &local);
-      ok &= keep_first (error, g_steal_pointer (&local));
-      session->root_mounted = FALSE;
-    }
-  if (session->mnt != NULL && rmdir (session->mnt) < 0)
-    {
-      (void)berth_throw_errno (&local, session->mnt);
-      ok &= keep_first (error, g_steal_pointer (&local));
-    }
-  if (session->loop != NULL)
-    {
-      (void)berth_disk_loop_detach (session->loop, &local);
-      ok &= keep_first (error, g_steal_pointer (&local));
-    }
+  gboolean ok = session->undo == NULL || berth_undo_finish (session->undo, error);
+  g_clear_pointer (&session->undo, berth_undo_free);
   g_clear_pointer (&session->loop, g_free);
   g_clear_pointer (&session->mnt, g_free);
   return ok;

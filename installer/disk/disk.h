@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include "util/util-undo.h"
 #include "util/util.h"
 
 G_BEGIN_DECLS
@@ -232,15 +233,31 @@ char **berth_disk_mounted_at (const char *node, GError **error);
 gboolean berth_disk_mount_any (const char *source, const char *target, unsigned long flags,
                                GError **error);
 
+/* ---- held open: every mount, loop device and temporary directory with its undo ----------- */
+
+/* Each pushes its undo on @undo (BERTH_UNDO_ALWAYS: temporary by nature) once it succeeded,
+ * described for the user ("unmounted /tmp/berth-install-x/boot"): the one way berth install's
+ * apply, `berth kargs --disk` and `berth upgrade --disk` hold a disk open. */
+gboolean berth_disk_loop_attach_undo (BerthUndo *undo, const char *file, guint64 size,
+                                      char **out_device, GError **error);
+/* @fstype NULL: berth_disk_mount_any. */
+gboolean berth_disk_mount_undo (BerthUndo *undo, const char *source, const char *dir,
+                                const char *fstype, unsigned long flags, GError **error);
+/* g_dir_make_tmp (@tmpl), removed by the undo (when empty). */
+char *berth_disk_tmpdir_undo (BerthUndo *undo, const char *tmpl, GError **error);
+/* mkdir @dir (0755), removed by the undo (when empty) at @when. */
+gboolean berth_disk_mkdir_undo (BerthUndo *undo, BerthUndoWhen when, const char *dir,
+                                GError **error);
+
 /* An installed disk opened for an offline edit (`berth kargs --disk`, `berth upgrade --disk`):
  * attached to a loop device when it is an image file, its root and /boot partitions found by
  * GPT type (berth_disk_open_installed) and mounted, root at @mnt, /boot at @mnt/boot, which is
  * the sysroot libostree loads. */
 typedef struct
 {
-  char *loop; /* the loop device attached for an image file; NULL for a block device */
-  char *mnt;  /* a new temporary directory */
-  gboolean root_mounted, boot_mounted;
+  char *loop;      /* the loop device attached for an image file; NULL for a block device */
+  char *mnt;       /* a new temporary directory */
+  BerthUndo *undo; /* what open did, for close */
 } BerthDiskSession;
 
 /* Opens @path (a whole disk, or a disk image file) into @session (zero-initialised), mounted

@@ -865,29 +865,9 @@ remove_written (const char *dir, const char *const *keep)
 /* ---- the undo entries ---- */
 
 static gboolean
-undo_detach (gpointer device, GError **error)
-{
-  return berth_disk_loop_detach (device, error);
-}
-
-static gboolean
 undo_wipe_table (gpointer device, GError **error)
 {
   return berth_disk_wipe_table (device, error);
-}
-
-static gboolean
-undo_umount (gpointer path, GError **error)
-{
-  return berth_disk_umount (path, error);
-}
-
-static gboolean
-undo_rmdir (gpointer path, GError **error)
-{
-  if (rmdir (path) != 0 && errno != ENOENT)
-    return berth_throw_errno (error, path);
-  return TRUE;
 }
 
 /* --to-filesystem: everything berth wrote into the caller's root and /boot. */
@@ -942,12 +922,9 @@ apply_filesystem_target (Apply *a, GError **error)
     return FALSE;
   a->mnt = g_strdup (plan->target);
   g_autofree char *boot = g_build_filename (plan->target, "boot", NULL);
-  if (!g_file_test (boot, G_FILE_TEST_IS_DIR))
-    {
-      if (mkdir (boot, 0755) < 0)
-        return berth_throw_errno (error, boot);
-      push (a, BERTH_UNDO_ON_FAILURE, undo_rmdir, boot, "removed %s", boot);
-    }
+  if (!g_file_test (boot, G_FILE_TEST_IS_DIR)
+      && !berth_disk_mkdir_undo (a->undo, BERTH_UNDO_ON_FAILURE, boot, error))
+    return FALSE;
   push (a, BERTH_UNDO_ON_FAILURE, undo_written, a->mnt,
         "removed what berth wrote into %s and its /boot (the mounts stay)", a->mnt);
   return not_cancelled (a, error);
@@ -975,18 +952,19 @@ apply_mount (Apply *a, const BerthDiskLayout *layout, gboolean push_undo, GError
   const BerthDiskPartition *boot = berth_disk_layout_get (layout, BERTH_DISK_ROLE_BOOT);
   g_autofree char *root_node = berth_disk_partition_path (a->device, root->number);
   g_autofree char *boot_node = berth_disk_partition_path (a->device, boot->number);
-  if (!berth_disk_mount (root_node, a->mnt, berth_disk_fs_to_string (root->fs), 0, NULL, error))
-    return FALSE;
-  if (push_undo)
-    push (a, BERTH_UNDO_ALWAYS, undo_umount, a->mnt, "unmounted %s", a->mnt);
+  const char *root_fs = berth_disk_fs_to_string (root->fs);
+  const char *boot_fs = berth_disk_fs_to_string (boot->fs);
   g_autofree char *boot_dir = g_build_filename (a->mnt, "boot", NULL);
-  if (mkdir (boot_dir, 0755) < 0 && errno != EEXIST)
-    return berth_throw_errno (error, boot_dir);
-  if (!berth_disk_mount (boot_node, boot_dir, berth_disk_fs_to_string (boot->fs), 0, NULL, error))
-    return FALSE;
-  if (push_undo)
-    push (a, BERTH_UNDO_ALWAYS, undo_umount, boot_dir, "unmounted %s", boot_dir);
-  return not_cancelled (a, error);
+  if (!push_undo)
+    return berth_disk_mount (root_node, a->mnt, root_fs, 0, NULL, error)
+           && (mkdir (boot_dir, 0755) == 0 || berth_throw_errno (error, boot_dir))
+           && berth_disk_mount (boot_node, boot_dir, boot_fs, 0, NULL, error)
+           && not_cancelled (a, error);
+  /* /boot's mount point is in the root filesystem: the unmount takes it along */
+  return berth_disk_mount_undo (a->undo, root_node, a->mnt, root_fs, 0, error)
+         && (mkdir (boot_dir, 0755) == 0 || berth_throw_errno (error, boot_dir))
+         && berth_disk_mount_undo (a->undo, boot_node, boot_dir, boot_fs, 0, error)
+         && not_cancelled (a, error);
 }
 
 /* Steps 1 to 3 on a disk: partitions, filesystems, mounts. */
@@ -1000,9 +978,8 @@ apply_disk (Apply *a, GError **error)
   if (plan->via_loopback)
     {
       enter (a, STEP_TARGET, "attaching the disk image file");
-      if (!berth_disk_loop_attach (plan->target, plan->disk_size, &a->device, error))
+      if (!berth_disk_loop_attach_undo (a->undo, plan->target, plan->disk_size, &a->device, error))
         return FALSE;
-      push (a, BERTH_UNDO_ALWAYS, undo_detach, a->device, "detached %s", a->device);
     }
   else
     a->device = g_strdup (plan->target);
@@ -1029,13 +1006,9 @@ apply_disk (Apply *a, GError **error)
 
   /* 3. Mount root and /boot. */
   a->step = STEP_MOUNT;
-  {
-    g_autoptr (GError) e = NULL;
-    a->mnt = g_dir_make_tmp ("berth-install-XXXXXX", &e);
-    if (a->mnt == NULL)
-      return berth_throw (error, BERTH_ERROR_FAILED, "%s", e->message);
-    push (a, BERTH_UNDO_ALWAYS, undo_rmdir, a->mnt, "removed %s", a->mnt);
-  }
+  a->mnt = berth_disk_tmpdir_undo (a->undo, "berth-install-XXXXXX", error);
+  if (a->mnt == NULL)
+    return FALSE;
   return apply_mount (a, layout, TRUE, error);
 }
 
@@ -1168,7 +1141,7 @@ apply_steps (Apply *a, GError **error)
     .boot_fstype = plan->decided->boot_fstype,
     .root_ssh_authorized_keys = plan->ssh_keys,
     .ostree_remote = plan->ostree_remote,
-    .sysroot_bootloader = loader->backend != NULL ? loader->backend->sysroot_bootloader : NULL,
+    .sysroot_bootloader = loader->sysroot_bootloader,
     .grub2_exec = plan->runner,
   };
   g_autoptr (BerthDeployResult) deployed = NULL;

@@ -1,6 +1,8 @@
 /* The undo stack (see util-undo.h). */
 #include "util-undo.h"
 
+#include "util.h"
+
 typedef struct
 {
   BerthUndoWhen when;
@@ -57,8 +59,8 @@ berth_undo_keep (BerthUndo *undo)
       g_array_remove_index (undo->entries, i);
 }
 
-char **
-berth_undo_run (BerthUndo *undo, gboolean failed)
+static char **
+run (BerthUndo *undo, gboolean failed, GError **first_error)
 {
   g_autoptr (GStrvBuilder) done = g_strv_builder_new ();
   for (guint i = undo->entries->len; i-- > 0;)
@@ -75,8 +77,27 @@ berth_undo_run (BerthUndo *undo, gboolean failed)
             = g_strdup_printf ("could not undo (%s): %s", e->description,
                                local_error ? local_error->message : "unknown error");
           g_strv_builder_add (done, line);
+          if (first_error != NULL && *first_error == NULL)
+            *first_error = g_error_new_literal (BERTH_ERROR, BERTH_ERROR_FAILED, line);
         }
     }
   g_array_set_size (undo->entries, 0);
   return g_strv_builder_end (done);
+}
+
+char **
+berth_undo_run (BerthUndo *undo, gboolean failed)
+{
+  return run (undo, failed, NULL);
+}
+
+gboolean
+berth_undo_finish (BerthUndo *undo, GError **error)
+{
+  g_autoptr (GError) first = NULL;
+  g_auto (GStrv) done = run (undo, FALSE, &first);
+  if (first == NULL)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&first));
+  return FALSE;
 }

@@ -39,4 +39,9 @@ void berth_undo_keep (BerthUndo *undo);
  * one says "could not ...: why" and the rest still run). Free with g_strfreev. */
 char **berth_undo_run (BerthUndo *undo, gboolean failed);
 
+/* The way out of work that succeeded, for callers with nowhere to show what was done (a disk
+ * opened for an edit): runs every ALWAYS entry in reverse, all of them even after one failed;
+ * FALSE with the first failure. */
+gboolean berth_undo_finish (BerthUndo *undo, GError **error);
+
 G_END_DECLS

@@ -23,8 +23,11 @@ layout=${BERTH_TEST_IMAGE:-$("$BERTH_TOP/images/test-image")}
 tmp=
 mktemp_dir tmp
 # A derived image, as a user would build one: v1 plus a layer with a bootc kargs.d file (one
-# for this architecture, one for another) and an install configuration with kargs and
-# karg-deletes, so the booted command line shows bootc's order.
+# for this architecture, one for another) and an install configuration with kargs,
+# karg-deletes and root filesystem ext4, so the booted command line shows bootc's order; the
+# layer also removes GRUB's EFI files (whiteouts of /usr/lib/shim and GRUB's x86_64-efi and
+# x86_64-efi-signed directories), the variant of the test OS without GRUB for UEFI: auto
+# (no --bootloader) must pick systemd-boot.
 skopeo copy -q "oci:$layout:v1" "oci:$tmp/derived:v1"
 mkdir -p "$tmp/cfg/usr/lib/bootc/kargs.d" "$tmp/cfg/usr/lib/bootc/install"
 cat >"$tmp/cfg/usr/lib/bootc/kargs.d/10-berth-test.toml" <<'TOML'
@@ -43,6 +46,10 @@ karg-deletes = ["quiet"]
 [install.filesystem.root]
 type = "ext4"
 TOML
+mkdir -p "$tmp/cfg/usr/lib/grub"
+: >"$tmp/cfg/usr/lib/.wh.shim"
+: >"$tmp/cfg/usr/lib/grub/.wh.x86_64-efi"
+: >"$tmp/cfg/usr/lib/grub/.wh.x86_64-efi-signed"
 tar -C "$tmp/cfg" --numeric-owner --owner=0 --group=0 -cf "$tmp/cfg.tar" usr
 umoci raw add-layer --image "$tmp/derived:v1" "$tmp/cfg.tar" >/dev/null
 push_image "oci:$tmp/derived:v1" install/os:v1 A
@@ -55,7 +62,7 @@ log "berth install --via-loopback from the TLS registry with auth, into a trunca
 mounts_before=$(grep "berth-install-" /proc/mounts || true)
 # bootc's documented workflow: make the file, then install into it (no --wipe, no --size)
 truncate -s 6G "$tmp/disk.img"
-"$BERTH" install "$image" "$tmp/disk.img" --via-loopback --bootloader systemd-boot \
+"$BERTH" install "$image" "$tmp/disk.img" --via-loopback \
   --cert-dir "$BERTH_REG_CERTS_DIR" --creds "$BERTH_REG_USER:$BERTH_REG_PASS" \
   --karg marker.poweroff --karg panic=5 --karg rd.emergency=poweroff \
   --karg berth.test=install-one --karg-delete loglevel --console ttyS0,115200 \
@@ -63,13 +70,16 @@ truncate -s 6G "$tmp/disk.img"
   || { cat "$tmp/install.log" >&2; fail "berth install failed"; }
 losetup -j "$tmp/disk.img" | grep -q . && fail "berth install left a loop device attached"
 assert_eq "$(stat -c %s "$tmp/disk.img")" 6442450944 "the file keeps its size"
-# where each argument came from, and the install config's filesystem wish (xfs was made)
+# where each argument came from; the install config's root filesystem, followed (xfs was made
+# before the pull, so ext4 is made and the image pulled again from the registry); auto's loader
 assert_contains "$(cat "$tmp/install.log")" \
   "berth.kargsd=one  (from /usr/lib/bootc/kargs.d/10-berth-test.toml:1)"
 assert_contains "$(cat "$tmp/install.log")" \
   "berth.config=yes  (from /usr/lib/bootc/install/50-berth-test.toml:2)"
 assert_contains "$(cat "$tmp/install.log")" \
-  "install configuration (/usr/lib/bootc/install/50-berth-test.toml:6) asks for root filesystem ext4"
+  "install configuration, /usr/lib/bootc/install/50-berth-test.toml:6 asks for root filesystem ext4, not the xfs made: making it again and pulling again"
+assert_contains "$(cat "$tmp/install.log")" \
+  "[bootloader] why: the image has systemd-boot (/usr/lib/systemd/boot/efi/systemd-bootx64.efi) (auto: the image has no GRUB EFI)"
 # (compared with before: another test's killed install may have left its own)
 [ "$(grep "berth-install-" /proc/mounts || true)" = "$mounts_before" ] || fail "berth install left a mount behind"
 
@@ -101,7 +111,7 @@ assert_eq "${BASH_REMATCH[1]}" \
   "berth.config=yes berth.kargsd=one marker.poweroff panic=5 rd.emergency=poweroff berth.test=install-one console=ttyS0,115200" \
   "kernel arguments after root=, rw, boot="
 assert_eq "$(info boot1 ostree-booted)" yes "booted an ostree deployment"
-assert_eq "$(info boot1 root-fstype)" xfs "root filesystem"
+assert_eq "$(info boot1 root-fstype)" ext4 "root filesystem (the image's install configuration)"
 assert_eq "$(info boot1 boot-fstype)" ext4 "/boot mounted from the fstab berth wrote"
 assert_eq "$(info boot1 berth-test-version)" 1 "image version"
 assert_eq "$(info boot1 origin-imgref)" "ostree-unverified-registry:$target_ref" "origin"

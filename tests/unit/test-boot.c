@@ -3,6 +3,7 @@
  * mount). The /boot/esp-env case installs onto the ESP that tests/root/install-esp-systemd-boot.sh
  * names in BERTH_TEST_ESP_DEVICE (from the real test image's tree) and is skipped otherwise. */
 #include "boot/boot.h"
+#include "test-support.h"
 
 #include <locale.h>
 #include <stdarg.h>
@@ -693,6 +694,136 @@ test_esp_env (void)
     }
 }
 
+/* ---- bootupd's payload (Fedora-style GRUB with blscfg) ---------------------------------- */
+
+/* The image carries /usr/lib/bootupd (bootupd's real static configs from the fixtures, EFI
+ * files as Fedora's shim-x64 and grub2-efi-x64 lay them out): GRUB is chosen, with the static
+ * config and sysroot.bootloader=none; the ESP gets the vendor folder, shim and GRUB in
+ * EFI/BOOT (no fallback loader); /boot/grub2 the assembled config, bootuuid.cfg, grubenv. */
+static void
+test_grub_bootupd (void)
+{
+  g_autofree char *d = tmpdir ();
+  g_autofree char *tree = g_build_filename (d, "tree", NULL);
+  g_autofree char *sysroot = g_build_filename (d, "sysroot", NULL);
+  g_autofree char *esp = g_build_filename (d, "efi", NULL);
+  const char *const cfgs[] = { "grub-static-pre.cfg",
+                               "grub-static-efi.cfg",
+                               "configs.d/01_users.cfg",
+                               "configs.d/10_blscfg.cfg",
+                               "configs.d/14_menu_show_once.cfg",
+                               "configs.d/30_uefi-firmware.cfg",
+                               "configs.d/41_custom.cfg",
+                               NULL };
+  for (const char *const *c = cfgs; *c != NULL; c++)
+    {
+      g_autofree char *rel = g_build_filename ("bootupd/grub2-static", *c, NULL);
+      g_autofree char *text = berth_test_fixture_contents (rel, NULL);
+      g_autofree char *dest = g_build_filename ("usr/lib/bootupd/grub2-static", *c, NULL);
+      put (tree, dest, text);
+    }
+  put (tree, "usr/lib/bootupd/updates/EFI/BOOT/BOOTX64.EFI", "MZ shim");
+  put (tree, "usr/lib/bootupd/updates/EFI/BOOT/fbx64.efi", "MZ fallback");
+  put (tree, "usr/lib/bootupd/updates/EFI/fedora/shimx64.efi", "MZ shim");
+  put (tree, "usr/lib/bootupd/updates/EFI/fedora/grubx64.efi", "MZ grub");
+  put (tree, "usr/lib/bootupd/updates/EFI/fedora/mmx64.efi", "MZ mok");
+  put (tree, "usr/lib/bootupd/updates/EFI/fedora/BOOTX64.CSV", "shimx64.efi,Fedora\n");
+  /* Fedora's GRUB modules for BIOS, its grub2-install, and Debian's GRUB next to it: bootupd's
+   * way wins, and nothing of grub-mkconfig is needed */
+  put (tree, "usr/lib/grub/i386-pc/normal.mod", "");
+  put (tree, "usr/sbin/grub2-install", "");
+  put (tree, "usr/lib/grub/x86_64-efi/normal.mod", "");
+  put (tree, "usr/bin/grub-mkimage", "");
+  g_assert_cmpint (g_mkdir_with_parents (esp, 0755), ==, 0);
+  g_autofree char *boot = g_build_filename (sysroot, "boot", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (boot, 0755), ==, 0);
+
+  g_autoptr (BerthBootFacts) f = berth_boot_facts_from_dir (tree, "x86_64");
+  {
+    /* auto, both firmwares: GRUB the bootupd way, UEFI with Secure Boot and BIOS */
+    BerthBootWants w = { .bios_boot = TRUE };
+    g_autoptr (BerthBootDecision) dec = NULL;
+    g_autoptr (GError) error = NULL;
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, f, &w, &dec, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (dec->loader, ==, BERTH_BOOTLOADER_GRUB);
+    g_assert_true (dec->grub_static && dec->uefi && dec->secure_boot && dec->bios);
+    g_assert_cmpstr (dec->sysroot_bootloader, ==, "none");
+    g_assert_nonnull (strstr (dec->why, "GRUB with blscfg from bootupd's payload "
+                                        "(/usr/lib/bootupd/updates/EFI/fedora"));
+    g_autofree char *text = berth_boot_decision_describe (dec);
+    g_assert_cmpstr (text, ==,
+                     "grub (bootupd's static config, blscfg): UEFI with Secure Boot (shim, "
+                     "signed loader) and BIOS");
+    /* BIOS needs grub2-install: without it, a note (auto) or a refusal (asked) */
+    g_autofree char *tool = g_build_filename (tree, "usr/sbin/grub2-install", NULL);
+    g_assert_cmpint (unlink (tool), ==, 0);
+    g_autoptr (BerthBootFacts) no_tool = berth_boot_facts_from_dir (tree, "x86_64");
+    put (tree, "usr/sbin/grub2-install", "");
+    g_autoptr (BerthBootDecision) uefi_only = NULL;
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, no_tool, &w, &uefi_only, &error));
+    g_assert_false (uefi_only->bios);
+    g_assert_true (has_note (uefi_only, "no /usr/sbin/grub2-install"));
+    BerthBootWants both = { .bios_boot = TRUE, .firmware = BERTH_BOOT_FIRMWARE_BOTH };
+    BerthBootDecision *none = NULL;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_GRUB, no_tool, &both, &none, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+  }
+
+  g_autoptr (BerthBootDecision) grub = decision_for (BERTH_BOOTLOADER_GRUB, tree);
+  g_assert_true (grub->grub_static && grub->uefi && !grub->bios);
+  BerthBootInstallOptions o = { .esp_dir = esp,
+                                .deployment_root = tree,
+                                .arch = "x86_64",
+                                .sysroot = sysroot,
+                                .boot_fs_uuid = "0b0e6c1e-5c4f-4b2a-9d7e-1e2f3a4b5c6d" };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (berth_boot_install (grub, &o, NULL, &error));
+  g_assert_no_error (error);
+  g_autofree char *efi_cfg
+    = berth_test_fixture_contents ("bootupd/grub2-static/grub-static-efi.cfg", NULL);
+  const char *uuid_cfg = "set BOOT_UUID=\"0b0e6c1e-5c4f-4b2a-9d7e-1e2f3a4b5c6d\"\n";
+  const char *want[][2] = { { "EFI/BOOT/BOOTX64.EFI", "MZ shim" },
+                            { "EFI/BOOT/grubx64.efi", "MZ grub" },
+                            { "EFI/BOOT/mmx64.efi", "MZ mok" },
+                            { "EFI/fedora/shimx64.efi", "MZ shim" },
+                            { "EFI/fedora/grubx64.efi", "MZ grub" },
+                            { "EFI/fedora/BOOTX64.CSV", "shimx64.efi,Fedora\n" },
+                            { "EFI/fedora/grub.cfg", efi_cfg },
+                            { "EFI/fedora/bootuuid.cfg", uuid_cfg },
+                            { "../sysroot/boot/grub2/bootuuid.cfg", uuid_cfg } };
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      g_autofree char *path = g_build_filename (esp, want[i][0], NULL);
+      g_autofree char *got = NULL;
+      g_assert_true (g_file_get_contents (path, &got, NULL, NULL));
+      g_assert_cmpstr (got, ==, want[i][1]);
+    }
+  g_autofree char *fb = g_build_filename (esp, "EFI/BOOT/fbx64.efi", NULL);
+  g_assert_false (g_file_test (fb, G_FILE_TEST_EXISTS));
+  /* the static config: bootupd's header part, then each drop-in in order, blscfg among them */
+  g_autofree char *cfg_path = g_build_filename (boot, "grub2/grub.cfg", NULL);
+  g_autofree char *cfg = NULL;
+  g_assert_true (g_file_get_contents (cfg_path, &cfg, NULL, NULL));
+  g_autofree char *pre
+    = berth_test_fixture_contents ("bootupd/grub2-static/grub-static-pre.cfg", NULL);
+  g_assert_nonnull (strstr (cfg, pre));
+  g_assert_nonnull (
+    strstr (cfg, "\n### BEGIN 10_blscfg.cfg ###\nblscfg\n### END 10_blscfg.cfg ###\n"));
+  g_assert_true (strstr (cfg, "01_users.cfg") < strstr (cfg, "10_blscfg.cfg"));
+  g_assert_true (strstr (cfg, "10_blscfg.cfg") < strstr (cfg, "41_custom.cfg"));
+  struct stat st;
+  g_assert_cmpint (stat (cfg_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_autofree char *env_path = g_build_filename (boot, "grub2/grubenv", NULL);
+  g_assert_cmpint (stat (env_path, &st), ==, 0);
+  g_assert_cmpint (st.st_size, ==, 1024);
+  /* no ostree menu is needed or made */
+  g_autofree char *grub_dir = g_build_filename (boot, "grub", NULL);
+  g_assert_false (g_file_test (grub_dir, G_FILE_TEST_EXISTS));
+  rm_rf (d);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -703,6 +834,7 @@ main (int argc, char **argv)
   g_test_add_func ("/boot/layout", test_layout);
   g_test_add_func ("/boot/choose", test_choose);
   g_test_add_func ("/boot/grub-esp", test_grub_esp);
+  g_test_add_func ("/boot/grub-bootupd", test_grub_bootupd);
   g_test_add_func ("/boot/esp-image", test_esp_image);
   g_test_add_func ("/boot/esp-dir", test_esp_dir);
   g_test_add_func ("/boot/esp-env", test_esp_env);

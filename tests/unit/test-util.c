@@ -6,6 +6,7 @@
 #include "util/util-fdisk.h"
 #include "util/util-json.h"
 #include "util/util-mbedtls.h"
+#include "util/util-undo.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -343,6 +344,72 @@ test_mbedtls_mapper (void)
   g_assert_cmpint (digest[31], ==, 0xad);
 }
 
+/* ---- the undo stack -------------------------------------------------------------------- */
+
+static gboolean
+undo_record (gpointer data, GError **error)
+{
+  GString *log = g_object_get_data (G_OBJECT (data), "log");
+  const char *name = g_object_get_data (G_OBJECT (data), "name");
+  g_string_append_printf (log, "%s ", name);
+  if (g_str_has_prefix (name, "bad"))
+    return berth_throw (error, BERTH_ERROR_FAILED, "%s refused", name);
+  return TRUE;
+}
+
+static void
+push_named (BerthUndo *undo, BerthUndoWhen when, GString *log, const char *name)
+{
+  GObject *o = g_object_new (G_TYPE_OBJECT, NULL);
+  g_object_set_data (o, "log", log);
+  g_object_set_data_full (o, "name", g_strdup (name), g_free);
+  g_autofree char *what = g_strdup_printf ("undid %s", name);
+  berth_undo_push (undo, when, what, undo_record, o, g_object_unref);
+}
+
+static void
+test_undo (void)
+{
+  g_autoptr (GString) log = g_string_new (NULL);
+
+  /* failure: everything, newest first; a failed entry is reported and the rest still run */
+  g_autoptr (BerthUndo) undo = berth_undo_new ();
+  push_named (undo, BERTH_UNDO_ALWAYS, log, "loop");
+  push_named (undo, BERTH_UNDO_ON_FAILURE, log, "table");
+  push_named (undo, BERTH_UNDO_ALWAYS, log, "bad-mount");
+  g_auto (GStrv) done = berth_undo_run (undo, TRUE);
+  g_assert_cmpstr (log->str, ==, "bad-mount table loop ");
+  g_assert_cmpuint (g_strv_length (done), ==, 3);
+  g_assert_cmpstr (done[0], ==, "could not undo (undid bad-mount): bad-mount refused");
+  g_assert_cmpstr (done[1], ==, "undid table");
+  g_assert_cmpstr (done[2], ==, "undid loop");
+  /* emptied */
+  g_auto (GStrv) again = berth_undo_run (undo, TRUE);
+  g_assert_cmpuint (g_strv_length (again), ==, 0);
+
+  /* success: keep() drops what only a failure undoes */
+  g_string_truncate (log, 0);
+  push_named (undo, BERTH_UNDO_ALWAYS, log, "loop");
+  push_named (undo, BERTH_UNDO_ON_FAILURE, log, "table");
+  berth_undo_keep (undo);
+  push_named (undo, BERTH_UNDO_ON_FAILURE, log, "late");
+  g_auto (GStrv) ok = berth_undo_run (undo, FALSE);
+  g_assert_cmpstr (log->str, ==, "loop ");
+  g_assert_cmpuint (g_strv_length (ok), ==, 1);
+
+  /* finish: all of them, the first failure returned */
+  g_string_truncate (log, 0);
+  push_named (undo, BERTH_UNDO_ALWAYS, log, "bad-loop");
+  push_named (undo, BERTH_UNDO_ALWAYS, log, "mount");
+  push_named (undo, BERTH_UNDO_ALWAYS, log, "bad-boot");
+  g_autoptr (GError) error = NULL;
+  g_assert_false (berth_undo_finish (undo, &error));
+  g_assert_cmpstr (log->str, ==, "bad-boot mount bad-loop ");
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_FAILED);
+  g_assert_cmpstr (error->message, ==, "could not undo (undid bad-boot): bad-boot refused");
+  g_assert_true (berth_undo_finish (undo, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -363,5 +430,6 @@ main (int argc, char **argv)
   g_test_add_func ("/util/mapper/archive", test_archive_mapper);
   g_test_add_func ("/util/mapper/disk", test_disk_mappers);
   g_test_add_func ("/util/mapper/mbedtls", test_mbedtls_mapper);
+  g_test_add_func ("/util/undo", test_undo);
   return g_test_run ();
 }
