@@ -230,6 +230,9 @@ berth_disk_layout_new (const BerthDiskLayoutOptions *opts, GError **error)
   pos += esp_size;
   add_partition (layout, seed, BERTH_DISK_ROLE_BOOT, pos, boot_size, BERTH_DISK_TYPE_XBOOTLDR,
                  "boot", BERTH_DISK_FS_EXT4, "boot");
+  if (opts->boot_legacy_bootable)
+    layout->partitions[layout->role_index[BERTH_DISK_ROLE_BOOT]].attrs
+      |= BERTH_DISK_ATTR_LEGACY_BIOS_BOOTABLE;
   pos += boot_size;
   add_partition (layout, seed, BERTH_DISK_ROLE_ROOT, pos, root_size, root_type, "root", root_fs,
                  "root");
@@ -267,6 +270,8 @@ berth_disk_layout_to_variant (const BerthDiskLayout *layout)
           g_variant_builder_add (&b, "{sv}", "label", g_variant_new_string (p->fs_label));
           g_variant_builder_add (&b, "{sv}", "fs-uuid", g_variant_new_string (p->fs_uuid));
         }
+      if (p->attrs != 0)
+        g_variant_builder_add (&b, "{sv}", "attributes", g_variant_new_uint64 (p->attrs));
       g_variant_builder_add_value (&parts, g_variant_builder_end (&b));
     }
   GVariantBuilder top;
@@ -294,6 +299,8 @@ berth_disk_layout_describe (const BerthDiskLayout *layout)
                                 p->fs_uuid);
       else
         g_string_append (s, "no filesystem  ");
+      if (p->attrs & BERTH_DISK_ATTR_LEGACY_BIOS_BOOTABLE)
+        g_string_append (s, "LegacyBIOSBootable  ");
       g_string_append_printf (s, "type %s\n", p->type_guid);
     }
   return g_string_free (g_steal_pointer (&s), FALSE);

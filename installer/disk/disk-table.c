@@ -201,6 +201,12 @@ write_gpt (int fd, const char *device, const BerthDiskLayout *layout, GError **e
           g_autofree char *msg = g_strdup_printf ("Adding partition %u (%s)", p->number, p->name);
           return berth_throw_fdisk (error, rc, msg);
         }
+      if (p->attrs != 0 && (rc = fdisk_gpt_set_partition_attrs (cxt, p->number - 1, p->attrs)) != 0)
+        {
+          g_autofree char *msg
+            = g_strdup_printf ("Setting the attributes of partition %u (%s)", p->number, p->name);
+          return berth_throw_fdisk (error, rc, msg);
+        }
     }
   if ((rc = fdisk_write_disklabel (cxt)) != 0)
     return berth_throw_fdisk (error, rc, "Writing the GPT");

@@ -53,7 +53,14 @@ typedef struct
   guint64 image_size;    /* the image's estimated installed size; the root must hold it */
   const char *seed;      /* every UUID derives from it; NULL = random */
   gboolean no_bios_boot; /* leave out BIOS-BOOT on x86_64 (a disk for UEFI only) */
+  /* Mark /boot with the GPT attribute LegacyBIOSBootable: U-Boot's distro boot scans only the
+   * partitions marked bootable (that attribute, or the ESP's type) for extlinux.conf. */
+  gboolean boot_legacy_bootable;
 } BerthDiskLayoutOptions;
+
+/* GPT partition attribute bits (UEFI spec 5.3.3, table "Defined GPT Partition Entry -
+ * Attributes"): bit 2 is Legacy BIOS Bootable. */
+#define BERTH_DISK_ATTR_LEGACY_BIOS_BOOTABLE ((guint64)1 << 2)
 
 typedef struct
 {
@@ -66,6 +73,7 @@ typedef struct
   BerthDiskFs fs;  /* NONE for BIOS-BOOT */
   char *fs_label;  /* NULL when fs is NONE */
   char *fs_uuid;   /* as blkid reports it: "XXXX-XXXX" for vfat, a UUID otherwise */
+  guint64 attrs;   /* GPT attribute bits (BERTH_DISK_ATTR_*); 0: none */
 } BerthDiskPartition;
 
 /* Roles, so callers need not search by name. */
@@ -103,7 +111,8 @@ const BerthDiskPartition *berth_disk_layout_get (const BerthDiskLayout *layout, 
 
 /* JSON-able data for the plan: a{sv} with disk-size (t), sector-size (u), arch (s),
  * disk-guid (s), partitions (aa{sv}: number u, start t, size t, type s, uuid s, name s,
- * filesystem s, and label s / fs-uuid s when there is a filesystem). Floating reference. */
+ * filesystem s, and label s / fs-uuid s when there is a filesystem, attributes t when any).
+ * Floating reference. */
 GVariant *berth_disk_layout_to_variant (const BerthDiskLayout *layout);
 
 /* One line per partition, e.g.

@@ -186,6 +186,36 @@ test_sector_4096 (void)
   g_assert_cmpuint (l->partitions[3].start + l->partitions[3].size, ==, 10239 * MiB);
 }
 
+/* extlinux: /boot carries the GPT attribute U-Boot's distro boot scans for; nothing else does,
+ * and without the option no partition has it. */
+static void
+test_boot_legacy_bootable (void)
+{
+  BerthDiskLayoutOptions o = { .disk_size = 10 * GiB, .arch = "x86_64", .seed = "berth-test" };
+  g_autoptr (BerthDiskLayout) plain = berth_disk_layout_new (&o, NULL);
+  for (guint i = 0; i < plain->n_partitions; i++)
+    g_assert_cmpuint (plain->partitions[i].attrs, ==, 0);
+  g_autofree char *plain_text = berth_disk_layout_describe (plain);
+  g_assert_null (strstr (plain_text, "LegacyBIOSBootable"));
+
+  o.boot_legacy_bootable = TRUE;
+  g_autoptr (BerthDiskLayout) l = berth_disk_layout_new (&o, NULL);
+  for (guint i = 0; i < l->n_partitions; i++)
+    g_assert_cmpuint (l->partitions[i].attrs, ==,
+                      (int)i == l->role_index[BERTH_DISK_ROLE_BOOT] ? 4 : 0);
+  g_autofree char *text = berth_disk_layout_describe (l);
+  g_assert_nonnull (strstr (text, "3  boot        start 514 MiB  size 1 GiB  ext4 \"boot\""));
+  g_assert_nonnull (strstr (text, "LegacyBIOSBootable  type " BERTH_DISK_TYPE_XBOOTLDR));
+  g_autoptr (GVariant) v = g_variant_ref_sink (berth_disk_layout_to_variant (l));
+  g_autoptr (GVariant) parts = g_variant_lookup_value (v, "partitions", NULL);
+  g_autoptr (GVariant) boot = g_variant_get_child_value (parts, 2);
+  guint64 attrs = 0;
+  g_assert_true (g_variant_lookup (boot, "attributes", "t", &attrs));
+  g_assert_cmpuint (attrs, ==, 4);
+  g_autoptr (GVariant) root = g_variant_get_child_value (parts, 3);
+  g_assert_false (g_variant_lookup (root, "attributes", "t", &attrs));
+}
+
 static void
 test_seed (void)
 {
@@ -302,6 +332,7 @@ main (int argc, char **argv)
   g_test_add_func ("/disk/layout/root-size", test_root_size);
   g_test_add_func ("/disk/layout/sector-4096", test_sector_4096);
   g_test_add_func ("/disk/layout/seed", test_seed);
+  g_test_add_func ("/disk/layout/boot-legacy-bootable", test_boot_legacy_bootable);
   g_test_add_func ("/disk/layout/too-small", test_too_small);
   g_test_add_func ("/disk/layout/bad-arguments", test_bad_arguments);
   g_test_add_func ("/disk/layout/fs-names", test_fs_names);
