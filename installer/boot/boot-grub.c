@@ -718,6 +718,7 @@ const BerthBootBackend berth_boot_backend_grub = {
   .name = "grub",
   /* ostree regenerates /boot/loader.N/grub.cfg with grub-mkconfig at every deploy */
   .sysroot_bootloader = "grub2",
+  .needs_esp = TRUE,
   .layout_needs = "an ESP for UEFI, a BIOS boot partition for BIOS, and /boot its own ext4 or "
                   "xfs filesystem",
   .carries = carries,

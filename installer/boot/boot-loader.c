@@ -9,6 +9,7 @@ static const char *const loader_names[] = {
   [BERTH_BOOTLOADER_AUTO] = "auto",
   [BERTH_BOOTLOADER_SYSTEMD_BOOT] = "systemd-boot",
   [BERTH_BOOTLOADER_GRUB] = "grub",
+  [BERTH_BOOTLOADER_EXTLINUX] = "extlinux", /* U-Boot's distro boot */
   [BERTH_BOOTLOADER_NONE] = "none",
 };
 
@@ -30,7 +31,9 @@ berth_bootloader_from_string (const char *s, BerthBootloader *out_loader, GError
         return TRUE;
       }
   return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
-                      "Unknown bootloader '%s' (expected auto, systemd-boot, grub or none)", s);
+                      "Unknown bootloader '%s' (expected auto, systemd-boot, grub, extlinux or "
+                      "none)",
+                      s);
 }
 
 static const char *const firmware_names[] = {
@@ -208,18 +211,26 @@ berth_boot_facts_from_dir (const char *root, const char *arch)
 
 /* ---- the choice --------------------------------------------------------------------------- */
 
-/* AUTO's order, as bootc's: GRUB first when the image has it, then systemd-boot. */
+/* AUTO's order, as bootc's: GRUB first when the image has it, then systemd-boot. extlinux is
+ * not among them: bootc has no such loader, and nothing in an image says the machine's firmware
+ * is U-Boot. */
 static const BerthBootBackend *const auto_order[] = {
   &berth_boot_backend_grub,
   &berth_boot_backend_systemd_boot,
 };
 
+static const BerthBootBackend *const all_backends[] = {
+  &berth_boot_backend_grub,
+  &berth_boot_backend_systemd_boot,
+  &berth_boot_backend_extlinux,
+};
+
 const BerthBootBackend *
 berth_boot_backend_get (BerthBootloader loader)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (auto_order); i++)
-    if (auto_order[i]->id == loader)
-      return auto_order[i];
+  for (guint i = 0; i < G_N_ELEMENTS (all_backends); i++)
+    if (all_backends[i]->id == loader)
+      return all_backends[i];
   return NULL;
 }
 
@@ -338,6 +349,8 @@ berth_boot_decision_describe (const BerthBootDecision *d)
                             d->secure_boot ? " with Secure Boot (shim, signed loader)" : "");
   if (d->bios)
     g_string_append_printf (s, "%s BIOS", d->uefi ? " and" : "");
+  if (!d->uefi && !d->bios && d->backend != NULL && d->backend->installs != NULL)
+    g_string_append_printf (s, " %s", d->backend->installs);
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -401,4 +414,13 @@ berth_boot_install (const BerthBootDecision *decision, const BerthBootInstallOpt
                         "berth_boot_install: resolve '%s' with berth_boot_decide first",
                         berth_bootloader_to_string (decision->loader));
   return decision->backend->install (decision, options, cancellable, error);
+}
+
+gboolean
+berth_boot_prepare (const BerthBootDecision *decision, const BerthBootInstallOptions *options,
+                    GCancellable *cancellable, GError **error)
+{
+  if (decision->backend == NULL || decision->backend->prepare == NULL)
+    return TRUE;
+  return decision->backend->prepare (decision, options, cancellable, error);
 }

@@ -39,9 +39,10 @@ gboolean berth_esp_install_contents (BerthEsp *esp, const char *contents, const 
  * install reports done. */
 gboolean berth_esp_sync (BerthEsp *esp, GError **error);
 
-/* The backends (boot-systemd-boot.c, boot-grub.c). */
+/* The backends (boot-systemd-boot.c, boot-grub.c, boot-extlinux.c). */
 extern const BerthBootBackend berth_boot_backend_systemd_boot;
 extern const BerthBootBackend berth_boot_backend_grub;
+extern const BerthBootBackend berth_boot_backend_extlinux;
 
 /* The EFI vendor folders of bootupd payloads berth knows (Fedora, CentOS, RHEL, and their
  * rebuilds): where a signed shim is looked for. NULL-terminated. */

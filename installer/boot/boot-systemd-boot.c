@@ -160,6 +160,7 @@ const BerthBootBackend berth_boot_backend_systemd_boot = {
   /* ostree writes the BLS entries, systemd-boot reads them live: no bootloader step at upgrades,
    * and with `auto` Debian's libostree would find a grub.cfg and run grub-mkconfig */
   .sysroot_bootloader = "none",
+  .needs_esp = TRUE,
   .layout_needs = "an ESP, and /boot an ext4 XBOOTLDR partition on the ESP's disk",
   .carries = carries,
   .check_layout = check_layout,

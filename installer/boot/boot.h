@@ -1,6 +1,7 @@
 /* boot: bootloaders, written last so a failed install never boots half-written.
  *
- * Owns: the bootloader backends, one per loader (boot-systemd-boot.c, boot-grub.c), each saying
+ * Owns: the bootloader backends, one per loader (boot-systemd-boot.c, boot-grub.c,
+ * boot-extlinux.c), each saying
  * whether the image carries it, what it needs of the layout, the `sysroot.bootloader` value
  * that keeps ostree's upgrades right, and how it installs; the choice among them from facts
  * (which boot files the image has, what the layout offers, what the user asked for); EFI file
@@ -24,10 +25,14 @@ typedef enum
   BERTH_BOOTLOADER_AUTO,         /* what the image carries: GRUB first, then systemd-boot */
   BERTH_BOOTLOADER_SYSTEMD_BOOT, /* UEFI; reads the BLS entries on the XBOOTLDR /boot */
   BERTH_BOOTLOADER_GRUB,         /* UEFI (shim and signed GRUB, or a core image) and BIOS */
-  BERTH_BOOTLOADER_NONE,         /* BLS entries only: the user brings a bootloader */
+  /* U-Boot's distro boot reading /boot's extlinux/extlinux.conf, which ostree regenerates at
+   * every deploy; only when asked for (auto never picks it: bootc has no such loader) */
+  BERTH_BOOTLOADER_EXTLINUX,
+  BERTH_BOOTLOADER_NONE, /* BLS entries only: the user brings a bootloader */
 } BerthBootloader;
 
-/* The enum's string table: "auto", "systemd-boot", "grub", "none" (the --bootloader values). */
+/* The enum's string table: "auto", "systemd-boot", "grub", "extlinux", "none" (the
+ * --bootloader values). */
 const char *berth_bootloader_to_string (BerthBootloader loader);
 gboolean berth_bootloader_from_string (const char *s, BerthBootloader *out_loader, GError **error);
 
@@ -134,8 +139,10 @@ typedef struct
   BerthBootloader loader;
   const BerthBootBackend *backend; /* NULL for NONE */
   gboolean uefi;                   /* installs a UEFI loader on the ESP */
-  gboolean bios;                   /* installs a BIOS loader (GRUB i386-pc in BIOS boot) */
-  gboolean secure_boot;            /* the UEFI chain is signed: boots with Secure Boot on */
+  /* installs a BIOS loader (GRUB i386-pc in BIOS boot); neither uefi nor bios: the board's
+   * firmware reads what the loader keeps on /boot (extlinux) */
+  gboolean bios;
+  gboolean secure_boot; /* the UEFI chain is signed: boots with Secure Boot on */
   /* GRUB for UEFI without shim: a core image berth makes with the image's grub-mkimage */
   gboolean grub_core_image;
   /* GRUB with blscfg (Fedora-style, the image carries bootupd's payload): the EFI files as
@@ -200,11 +207,19 @@ struct BerthBootBackend
   BerthBootloader id;
   const char *name; /* the --bootloader value */
   /* ostree's sysroot.bootloader for the installed system: "none" (ostree writes the BLS entries
-   * only; systemd-boot reads them live) or "grub2" (ostree regenerates grub.cfg with the
-   * deployment's grub-mkconfig at every deploy, so the menu follows upgrades). */
+   * only; systemd-boot reads them live), "grub2" (ostree regenerates grub.cfg with the
+   * deployment's grub-mkconfig at every deploy, so the menu follows upgrades) or "syslinux"
+   * (ostree regenerates syslinux.cfg from the BLS entries at every deploy, boot-extlinux.c). */
   const char *sysroot_bootloader;
   /* What it needs of the layout, for the plan. */
   const char *layout_needs;
+  /* Whether it needs an ESP (--to-filesystem looks for one only then). */
+  gboolean needs_esp;
+  /* Whether berth's own layout must mark /boot LegacyBIOSBootable (U-Boot's distro boot scans
+   * only the partitions marked bootable). */
+  gboolean boot_legacy_bootable;
+  /* What it writes, for the plan, when it is neither a UEFI nor a BIOS loader; NULL else. */
+  const char *installs;
   /* Whether the image carries it; *@out_what says what was found (for the plan). */
   gboolean (*carries) (const BerthBootFacts *facts, char **out_what);
   /* Whether it can boot from @layout; the error says what to change. */
@@ -212,6 +227,10 @@ struct BerthBootBackend
   /* Fills @decision (uefi, bios, secure_boot, notes) from the facts and wants, or refuses. */
   gboolean (*decide) (const BerthBootFacts *facts, const BerthBootWants *wants,
                       BerthBootDecision *decision, GError **error);
+  /* Before the deploy (NULL: nothing): what ostree's sysroot.bootloader backend must find at
+   * the first deploy. Given @options->sysroot only (there is no deployment yet). */
+  gboolean (*prepare) (const BerthBootDecision *decision, const BerthBootInstallOptions *options,
+                       GCancellable *cancellable, GError **error);
   /* Writes the loader; everything is checked before the first write. */
   gboolean (*install) (const BerthBootDecision *decision, const BerthBootInstallOptions *options,
                        GCancellable *cancellable, GError **error);
@@ -238,10 +257,22 @@ gboolean berth_boot_check_layout (BerthBootloader loader, const BerthBootLayout 
  * that finds /boot by UUID), or without shim a core image made with the image's grub-mkimage
  * (its modules copied to /boot/grub/<grub_efi>); for BIOS the image's grub-install (i386-pc)
  * into the disk's BIOS boot partition, run in a chroot of the deployment.
+ * extlinux writes nothing after the deploy (berth_boot_prepare made the links, the deploy the
+ * menu): it checks that /boot/extlinux/extlinux.conf reads as a menu with a default entry.
  * Each ESP file is copied to NAME.tmp and renamed over NAME, so a half-written file never has
  * the real name; the device is fsync'd at the end. Needs mtools (mmd, mcopy, mren, mdir). NONE
  * writes nothing. */
 gboolean berth_boot_install (const BerthBootDecision *decision,
+                             const BerthBootInstallOptions *options, GCancellable *cancellable,
+                             GError **error);
+
+/* Before the deploy, with @options->sysroot set (the target's root, /boot mounted below it):
+ * what the chosen backend's sysroot.bootloader needs at the first deploy. extlinux (ostree's
+ * syslinux backend reads the current menu through /boot/syslinux/syslinux.cfg at every deploy,
+ * and fails when there is none): /boot/loader.0/syslinux.cfg with berth's header lines,
+ * /boot/loader -> loader.0, /boot/syslinux/syslinux.cfg and /boot/extlinux/extlinux.conf ->
+ * ../loader/syslinux.cfg. A no-op for the other loaders. */
+gboolean berth_boot_prepare (const BerthBootDecision *decision,
                              const BerthBootInstallOptions *options, GCancellable *cancellable,
                              GError **error);
 

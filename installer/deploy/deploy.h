@@ -61,8 +61,9 @@ typedef struct
    * sysroot repo's config and its keys in the repo's NAME.trustedkeys.gpg); the installed
    * system keeps it (see berth_deploy_image()). NULL: none. */
   const BerthOstreeRemote *ostree_remote;
-  /* The sysroot's `sysroot.bootloader` (the bootloader backend's value: "none", "grub2"),
-   * written to the repo's config before the deploy; NULL: "none" as init left it. */
+  /* The sysroot's `sysroot.bootloader` (the bootloader backend's value: "none", "grub2",
+   * "syslinux"), written to the repo's config before the deploy; NULL: "none" as init left
+   * it. */
   const char *sysroot_bootloader;
   /* With "grub2": the program ostree runs instead of grub-mkconfig (see
    * BERTH_DEPLOY_CHROOT_ENV_SYSROOT); NULL: ostree's own chroot, which fails offline. */

@@ -174,6 +174,10 @@ decide_layout (const BerthInstallFacts *facts, const BerthInstallChoices *choice
      * can boot both ways; a disk for UEFI only needs none */
     .no_bios_boot = choices->firmware == BERTH_BOOT_FIRMWARE_UEFI,
   };
+  /* a loader asked for by name may need /boot marked bootable (extlinux: U-Boot's distro boot
+   * scans only such partitions); auto never picks one that does */
+  const BerthBootBackend *asked = berth_boot_backend_get (d->bootloader);
+  lopts.boot_legacy_bootable = asked != NULL && asked->boot_legacy_bootable;
   d->layout = berth_disk_layout_new (&lopts, error);
   if (d->layout == NULL)
     return FALSE;

@@ -303,7 +303,10 @@ plan_filesystem_target (BerthInstallPlan *plan, const BerthInstallOptions *optio
                           "%s has %s free; the image needs about %s installed", dir, have, need);
     }
 
-  if (options->bootloader != BERTH_BOOTLOADER_NONE && !plan_filesystem_esp (plan, error))
+  /* the ESP, unless the loader asked for needs none (extlinux: U-Boot reads /boot) */
+  const BerthBootBackend *asked = berth_boot_backend_get (options->bootloader);
+  if (options->bootloader != BERTH_BOOTLOADER_NONE && (asked == NULL || asked->needs_esp)
+      && !plan_filesystem_esp (plan, error))
     return FALSE;
   plan->fs_facts = (BerthInstallFsFacts){
     .root_fstype = plan->fs_root->fstype,
@@ -1130,6 +1133,12 @@ apply_steps (Apply *a, GError **error)
   const BerthBootDecision *loader = plan->decided->boot;
   g_autofree char *deploy_msg = g_strdup_printf (
     "deploying into stateroot %s (%s)", plan->decided->stateroot, plan->decided->stateroot_why);
+  /* what the loader's sysroot.bootloader needs to find at the first deploy (extlinux: the menu
+   * ostree's syslinux backend reads and rewrites) */
+  a->step = STEP_BOOTLOADER;
+  BerthBootInstallOptions before = { .arch = plan->arch, .sysroot = a->mnt };
+  if (!berth_boot_prepare (loader, &before, a->cancellable, error))
+    return FALSE;
   enter (a, STEP_DEPLOY, deploy_msg);
   g_auto (GStrv) kargv = berth_kargs_to_strv (kargs);
   BerthDeployOptions dopts = {
@@ -1174,9 +1183,13 @@ apply_steps (Apply *a, GError **error)
     esp_node = g_strdup (plan->esp_node);
   const char *esp_dir = plan->fs_esp != NULL ? plan->fs_esp->path : NULL;
   g_autofree char *what = berth_boot_decision_describe (loader);
-  g_autofree char *msg = loader->loader == BERTH_BOOTLOADER_NONE
-                           ? g_strdup ("none: the BLS entries only")
-                           : g_strdup_printf ("%s; ESP %s", what, esp_dir ? esp_dir : esp_node);
+  g_autofree char *msg = NULL;
+  if (loader->loader == BERTH_BOOTLOADER_NONE)
+    msg = g_strdup ("none: the BLS entries only");
+  else if (loader->uefi)
+    msg = g_strdup_printf ("%s; ESP %s", what, esp_dir ? esp_dir : esp_node);
+  else
+    msg = g_strdup (what);
   enter (a, STEP_BOOTLOADER, msg);
   if (loader->loader != BERTH_BOOTLOADER_NONE)
     {

@@ -54,6 +54,22 @@ test_names (void)
                    "none");
   g_assert_null (berth_boot_backend_get (BERTH_BOOTLOADER_AUTO));
   g_assert_null (berth_boot_backend_get (BERTH_BOOTLOADER_NONE));
+
+  /* extlinux: a value of --bootloader, ostree's syslinux backend keeps its menu, no ESP, /boot
+   * marked bootable in berth's layout */
+  g_assert_true (berth_bootloader_from_string ("extlinux", &l, NULL));
+  g_assert_cmpint (l, ==, BERTH_BOOTLOADER_EXTLINUX);
+  const BerthBootBackend *x_backend = berth_boot_backend_get (BERTH_BOOTLOADER_EXTLINUX);
+  g_assert_nonnull (x_backend);
+  g_assert_cmpstr (x_backend->name, ==, "extlinux");
+  g_assert_cmpstr (x_backend->sysroot_bootloader, ==, "syslinux");
+  g_assert_false (x_backend->needs_esp);
+  g_assert_true (x_backend->boot_legacy_bootable);
+  g_assert_true (berth_boot_backend_get (BERTH_BOOTLOADER_GRUB)->needs_esp);
+  g_assert_false (berth_boot_backend_get (BERTH_BOOTLOADER_GRUB)->boot_legacy_bootable);
+  g_clear_error (&error);
+  g_assert_false (berth_bootloader_from_string ("syslinux", &l, &error));
+  g_assert_nonnull (strstr (error->message, "extlinux"));
 }
 
 /* ---- the choice, from facts ---------------------------------------------------------------- */
@@ -256,6 +272,93 @@ test_decide (void)
   }
 }
 
+/* extlinux from facts: asked for by name only, needs nothing of the image, refuses what U-Boot
+ * cannot do. */
+static void
+test_decide_extlinux (void)
+{
+  BerthBootWants auto_wants = { .bios_boot = TRUE };
+  g_autoptr (BerthBootFacts) full
+    = facts_of (efi_bios_dirs, sd_boot_files, shim_files, grub_efi_bin, grub_tools, NULL);
+  g_autoptr (BerthBootFacts) empty = facts_of (NULL, NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      /* an image with every loader, and one with none: extlinux needs no file of the image */
+      g_autoptr (GError) error = NULL;
+      g_autoptr (BerthBootDecision) d = NULL;
+      g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_EXTLINUX, i == 0 ? full : empty,
+                                        &auto_wants, &d, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_EXTLINUX);
+      g_assert_true (!d->uefi && !d->bios && !d->secure_boot && !d->grub_core_image);
+      g_assert_cmpstr (d->backend->sysroot_bootloader, ==, "syslinux");
+      g_assert_nonnull (strstr (d->why, "--bootloader extlinux"));
+      g_assert_nonnull (strstr (d->why, "U-Boot is the board's firmware"));
+      g_assert_true (has_note (d, "sfdisk --part-attrs DISK N LegacyBIOSBootable"));
+      g_autofree char *text = berth_boot_decision_describe (d);
+      g_assert_cmpstr (text, ==,
+                       "extlinux: /boot/extlinux/extlinux.conf for U-Boot's distro boot, kept by "
+                       "ostree");
+    }
+  {
+    /* auto never picks it: bootc has no such loader, and an image cannot say the firmware is
+     * U-Boot. The image with no loader is refused, and extlinux is not among the reasons; a
+     * layout that allows extlinux alone leaves auto nothing. */
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_AUTO, empty, &auto_wants, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
+    g_assert_null (strstr (error->message, "extlinux"));
+    g_clear_error (&error);
+    BerthBootWants only = { .allowed = 1u << BERTH_BOOTLOADER_EXTLINUX };
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_AUTO, full, &only, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_UNSUPPORTED_IMAGE);
+    g_clear_error (&error);
+    g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_AUTO, full, &auto_wants, &d, &error));
+    g_assert_cmpint (d->loader, ==, BERTH_BOOTLOADER_GRUB);
+  }
+  {
+    /* --secure-boot: U-Boot's extlinux boot checks no signature */
+    BerthBootWants sb = { .secure_boot = TRUE };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_EXTLINUX, full, &sb, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+    g_assert_cmpstr (error->message, ==,
+                     "--secure-boot: U-Boot's extlinux boot checks no signature; use "
+                     "--bootloader grub (shim and the signed GRUB) on a UEFI machine");
+    g_assert_null (d);
+  }
+  {
+    /* a PC firmware asked for: BIOS, UEFI or both */
+    BerthBootWants w = { .bios_boot = TRUE, .firmware = BERTH_BOOT_FIRMWARE_BIOS };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_EXTLINUX, full, &w, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+    g_assert_cmpstr (error->message, ==,
+                     "--firmware bios: extlinux.conf is read by U-Boot, the board's firmware, not "
+                     "by a PC's BIOS; leave --firmware out, or use --bootloader grub");
+    g_clear_error (&error);
+    w.firmware = BERTH_BOOT_FIRMWARE_UEFI;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_EXTLINUX, full, &w, &d, &error));
+    g_assert_nonnull (strstr (error->message, "--firmware uefi: "));
+    g_assert_nonnull (strstr (error->message, "a PC's UEFI"));
+    g_clear_error (&error);
+    w.firmware = BERTH_BOOT_FIRMWARE_BOTH;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_EXTLINUX, full, &w, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+  }
+  {
+    /* an architecture berth has no loader table for */
+    g_autoptr (BerthBootFacts) riscv = berth_boot_facts_new ("riscv64");
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BerthBootDecision) d = NULL;
+    g_assert_false (berth_boot_decide (BERTH_BOOTLOADER_EXTLINUX, riscv, &auto_wants, &d, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
+  }
+}
+
 /* What --to-filesystem layouts each loader accepts. */
 static void
 test_layout (void)
@@ -307,6 +410,41 @@ test_layout (void)
     g_assert_true (berth_boot_check_layout (BERTH_BOOTLOADER_AUTO, &own, &allowed, NULL));
     g_assert_cmpuint (allowed, ==,
                       (1u << BERTH_BOOTLOADER_GRUB) | (1u << BERTH_BOOTLOADER_SYSTEMD_BOOT));
+    g_assert_true (berth_boot_check_layout (BERTH_BOOTLOADER_EXTLINUX, &own, &allowed, NULL));
+    g_assert_cmpuint (allowed, ==, 1u << BERTH_BOOTLOADER_EXTLINUX);
+  }
+  {
+    /* extlinux: /boot its own filesystem that U-Boot reads, of any partition type, no ESP */
+    BerthBootLayout l = { .root_dir = "/mnt", .boot = &ext4_generic };
+    g_assert_true (berth_boot_check_layout (BERTH_BOOTLOADER_EXTLINUX, &l, &allowed, NULL));
+    g_assert_cmpuint (allowed, ==, 1u << BERTH_BOOTLOADER_EXTLINUX);
+    BerthDiskMountInfo ext2 = ext4_generic;
+    ext2.fstype = (char *)"ext2";
+    l.boot = &ext2;
+    g_assert_true (berth_boot_check_layout (BERTH_BOOTLOADER_EXTLINUX, &l, NULL, NULL));
+    BerthDiskMountInfo xfs = ext4_generic;
+    xfs.fstype = (char *)"xfs";
+    l.boot = &xfs;
+    g_autoptr (GError) error = NULL;
+    g_assert_false (berth_boot_check_layout (BERTH_BOOTLOADER_EXTLINUX, &l, NULL, &error));
+    g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+    g_assert_cmpstr (error->message, ==,
+                     "extlinux: U-Boot reads ext2, ext3, ext4 and FAT, but /mnt/boot is xfs: make "
+                     "/boot ext4 (mkfs.ext4), or give --bootloader none and bring your own "
+                     "bootloader");
+    g_clear_error (&error);
+    l.boot = &btrfs;
+    g_assert_false (berth_boot_check_layout (BERTH_BOOTLOADER_EXTLINUX, &l, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "/mnt/boot is btrfs"));
+    g_clear_error (&error);
+    l.boot = NULL;
+    g_assert_false (berth_boot_check_layout (BERTH_BOOTLOADER_EXTLINUX, &l, NULL, &error));
+    g_assert_nonnull (strstr (error->message, "/mnt/boot is not a mount point"));
+    /* auto's layout check never lists extlinux */
+    l.boot = &ext4_generic;
+    l.esp_disk = "/dev/vdb";
+    g_assert_true (berth_boot_check_layout (BERTH_BOOTLOADER_AUTO, &l, &allowed, NULL));
+    g_assert_cmpuint (allowed & (1u << BERTH_BOOTLOADER_EXTLINUX), ==, 0);
   }
 }
 
@@ -351,6 +489,79 @@ choose (BerthBootloader requested, const char *root, const char *arch, GError **
   if (!berth_boot_decide (requested, f, &w, &d, error))
     return BERTH_BOOTLOADER_AUTO;
   return d->loader;
+}
+
+/* berth_boot_prepare before the deploy, and the check after it, on a /boot laid out by hand
+ * the way ostree's syslinux backend leaves it (the boot test runs the real deploy). */
+static void
+test_extlinux_files (void)
+{
+  g_autofree char *root = tmpdir ();
+  g_autofree char *boot = g_build_filename (root, "boot", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (boot, 0755), ==, 0);
+  g_autoptr (BerthBootFacts) f = facts_of (NULL, NULL);
+  BerthBootWants w = { 0 };
+  g_autoptr (BerthBootDecision) d = NULL;
+  g_assert_true (berth_boot_decide (BERTH_BOOTLOADER_EXTLINUX, f, &w, &d, NULL));
+  BerthBootInstallOptions o = { .arch = "x86_64", .sysroot = root };
+  g_autoptr (GError) error = NULL;
+  g_assert_true (berth_boot_prepare (d, &o, NULL, &error));
+  g_assert_no_error (error);
+
+  /* what ostree reads and what U-Boot reads are one file, the current boot version's */
+  const char *const links[][2] = { { "boot/loader", "loader.0" },
+                                   { "boot/syslinux/syslinux.cfg", "../loader/syslinux.cfg" },
+                                   { "boot/extlinux/extlinux.conf", "../loader/syslinux.cfg" } };
+  for (guint i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      g_autofree char *p = g_build_filename (root, links[i][0], NULL);
+      g_autofree char *target = g_file_read_link (p, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (target, ==, links[i][1]);
+    }
+  g_autofree char *conf = g_build_filename (boot, "extlinux/extlinux.conf", NULL);
+  g_autofree char *header = NULL;
+  g_assert_true (g_file_get_contents (conf, &header, NULL, &error));
+  /* U-Boot shows the menu for 3 s; no DEFAULT, no LABEL and no tab-indented line: ostree
+   * writes the entries, and would take such lines for its own */
+  g_assert_nonnull (strstr (header, "\nTIMEOUT 30\nPROMPT 1\n"));
+  g_auto (GStrv) lines = g_strsplit (header, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    g_assert_false (g_str_has_prefix (*l, "DEFAULT") || g_str_has_prefix (*l, "LABEL")
+                    || g_str_has_prefix (*l, "\t"));
+
+  /* a second time: ostree has deployed, and berth does not touch its boot version */
+  g_assert_false (berth_boot_prepare (d, &o, NULL, &error));
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "before the first deploy"));
+  g_clear_error (&error);
+
+  /* the first deploy, as ostree 2022.7 does it: loader.1 with the header and the entries, the
+   * boot -> . link, the loader swap, loader.0 removed */
+  g_autofree char *menu = g_strconcat (header,
+                                       "\nDEFAULT Debian (ostree:0)\nLABEL Debian (ostree:0)\n"
+                                       "\tKERNEL /boot/ostree/default-1/vmlinuz\n"
+                                       "\tAPPEND rw ostree=/ostree/boot.1/default/1/0\n",
+                                       NULL);
+  put (boot, "loader.1/syslinux.cfg", menu);
+  g_autofree char *dot = g_build_filename (boot, "boot", NULL);
+  g_assert_cmpint (symlink (".", dot), ==, 0);
+  g_autofree char *loader = g_build_filename (boot, "loader", NULL);
+  g_assert_cmpint (unlink (loader), ==, 0);
+  g_assert_cmpint (symlink ("loader.1", loader), ==, 0);
+  /* the kernel is missing: refused */
+  g_assert_false (berth_boot_install (d, &o, NULL, &error));
+  g_assert_error (error, BERTH_ERROR, BERTH_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "KERNEL /boot/ostree/default-1/vmlinuz is not a file"));
+  g_clear_error (&error);
+  put (boot, "ostree/default-1/vmlinuz", "MZ kernel");
+  g_assert_true (berth_boot_install (d, &o, NULL, &error));
+  g_assert_no_error (error);
+  /* no DEFAULT: refused */
+  put (boot, "loader.1/syslinux.cfg", header);
+  g_assert_false (berth_boot_install (d, &o, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "has no DEFAULT"));
+  rm_rf (root);
 }
 
 static void
@@ -831,6 +1042,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/boot/names", test_names);
   g_test_add_func ("/boot/decide", test_decide);
+  g_test_add_func ("/boot/decide-extlinux", test_decide_extlinux);
+  g_test_add_func ("/boot/extlinux-files", test_extlinux_files);
   g_test_add_func ("/boot/layout", test_layout);
   g_test_add_func ("/boot/choose", test_choose);
   g_test_add_func ("/boot/grub-esp", test_grub_esp);
