@@ -81,7 +81,7 @@ _berth ()
         --authfile | --dest-authfile | --root-ssh-authorized-keys | --ostree-remote-config) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
         --disk) mapfile -t COMPREPLY < <(compgen -W "$(_berth_block_devices)" -- "$cur"; compgen -f -- "$cur") ;;
         --filesystem) mapfile -t COMPREPLY < <(compgen -W "xfs ext4 btrfs" -- "$cur") ;;
-        --bootloader) mapfile -t COMPREPLY < <(compgen -W "auto systemd-boot grub none" -- "$cur") ;;
+        --bootloader) mapfile -t COMPREPLY < <(compgen -W "auto systemd-boot grub extlinux none" -- "$cur") ;;
         --firmware) mapfile -t COMPREPLY < <(compgen -W "auto uefi bios both" -- "$cur") ;;
         --compression) mapfile -t COMPREPLY < <(compgen -W "gzip zstd none" -- "$cur") ;;
         --tls-verify | --dest-tls-verify) mapfile -t COMPREPLY < <(compgen -W "true false" -- "$cur") ;;

@@ -237,8 +237,8 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
         { "console", 0, 0, G_OPTION_ARG_STRING, &opt_console,
           "Kernel console, as console= takes it", "TTY[,OPTS]" },
         { "bootloader", 0, 0, G_OPTION_ARG_STRING, &opt_bootloader,
-          "auto (default: what the image carries, GRUB first), systemd-boot, grub, or none (BLS "
-          "entries only)",
+          "auto (default: what the image carries, GRUB first), systemd-boot, grub, extlinux "
+          "(U-Boot boards), or none (BLS entries only)",
           "LOADER" },
         { "firmware", 0, 0, G_OPTION_ARG_STRING, &opt_firmware,
           "auto (default: UEFI, and BIOS when the loader can), uefi, bios or both", "FIRMWARE" },

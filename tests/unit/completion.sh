@@ -61,7 +61,7 @@ expect "ins" install
 expect "help " install kargs upgrade
 expect "install --via" --via-loopback
 expect "install --bo" --bootloader --boot-size --boot-mount-spec
-expect "install --bootloader " auto systemd-boot none
+expect "install --bootloader " auto systemd-boot grub extlinux none
 expect "install --bootloader=sys" systemd-boot
 expect "install --filesystem " xfs ext4 btrfs
 expect "pull --" --repo --target-imgref --workers --quiet --authfile --creds --tls-verify
