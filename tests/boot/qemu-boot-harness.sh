@@ -97,7 +97,8 @@ harness=$!
 # shellcheck disable=SC2016  # expanded when the cleanup runs
 on_exit 'if [ -n "${harness:-}" ]; then kill "$harness" 2>/dev/null; fi; true'
 for _ in $(seq 100); do
-  qpid=$(sed -n 's/.*qemu pid \([0-9]*\).*/\1/p' "$T/int.stderr")
+  # the background shell may not have opened int.stderr yet
+  qpid=$(sed -n 's/.*qemu pid \([0-9]*\).*/\1/p' "$T/int.stderr" 2>/dev/null || true)
   [ -n "$qpid" ] && break
   sleep 0.1
 done
@@ -200,4 +201,22 @@ assert_eq "$RC" 64 "usage: missing disk"
 RC=0
 "$QEMU_BOOT" --disk "$T/ok.img" --net bridge 2>/dev/null || RC=$?
 assert_eq "$RC" 64 "usage: --net other than user"
+RC=0
+BERTH_UBOOT_DIR=$T/no-u-boot "$QEMU_BOOT" --disk "$T/ok.img" --firmware uboot 2>"$T/uboot.err" || RC=$?
+assert_eq "$RC" 64 "usage: --firmware uboot without its ROM"
+assert_contains "$(cat "$T/uboot.err")" "apt-get install u-boot-qemu"
+
+# U-Boot as the firmware: the ROM is qemu's -bios, no pflash; U-Boot's banner on the console
+# (the FAT image has nothing U-Boot boots: the run ends at the timeout, one attempt)
+if [ -f /usr/lib/u-boot/qemu-x86/u-boot.rom ]; then
+  RC=0
+  "$QEMU_BOOT" --disk "$T/ok.img" --out "$T/uboot.out" --firmware uboot --timeout 15 --no-retry \
+    2>"$T/uboot.stderr" || RC=$?
+  assert_eq "$RC" 2 "uboot: nothing to boot ends in the timeout"
+  grep -q -- "-bios /usr/lib/u-boot/qemu-x86/u-boot.rom" "$T/uboot.out/qemu.cmd" \
+    || fail "uboot: not given as -bios: $(cat "$T/uboot.out/qemu.cmd")"
+  grep -q pflash "$T/uboot.out/qemu.cmd" && fail "uboot: OVMF's pflash on the command line"
+  grep -q '^U-Boot 20' "$T/uboot.out/serial.log" || fail "uboot: no U-Boot banner on the console"
+  log "uboot: $(grep -m1 '^U-Boot 20' "$T/uboot.out/serial.log"), then the timeout"
+fi
 log passed
