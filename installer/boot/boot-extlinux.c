@@ -3,8 +3,8 @@
  * ESP and nothing comes from the image: U-Boot is the board's firmware.
  *
  * Why ostree's syslinux backend (sysroot.bootloader=syslinux), not its uboot one, and not a
- * menu of berth's own (ostree v2022.7, src/libostree/ostree-bootloader-syslinux.c; DESIGN.md
- * section 5c):
+ * menu of berth's own (ostree v2022.7, src/libostree/ostree-bootloader-syslinux.c; the README's
+ * "extlinux" paragraph says what was proven under qemu):
  * - _ostree_bootloader_syslinux_write_config runs at every deploy that writes a new boot
  *   version (install, upgrade, kargs change). It reads the current menu through
  *   boot/syslinux/syslinux.cfg (a symlink "should follow the symbolic link to the current
