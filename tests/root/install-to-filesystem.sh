@@ -1,6 +1,6 @@
 #!/bin/bash
 # berth install --to-filesystem on loop disks, without booting: what it refuses before writing
-# (each message says what to change), /boot as a directory of the root with --bootloader
+# (each message says what to change; extlinux's /boot rules too), /boot as a directory of the root with --bootloader
 # none, and a failed install that removes what it wrote and leaves the caller's mounts.
 # (tests/boot/install-variants.sh boots a --to-filesystem install.)
 # shellcheck source=tests/lib/common.sh
@@ -58,6 +58,9 @@ log "/boot a directory of the root: systemd-boot cannot read it"
 refused "no separate /boot" --to-filesystem --bootloader systemd-boot "oci:$layout:v1" "$root"
 assert_contains "$(cat "$tmp/err")" "is not a mount point: make /boot an ext4 partition of type XBOOTLDR"
 assert_contains "$(cat "$tmp/err")" "--bootloader none"
+refused "extlinux, no separate /boot" --to-filesystem --bootloader extlinux "oci:$layout:v1" "$root"
+assert_contains "$(cat "$tmp/err")" "extlinux: U-Boot reads the menu and the kernels from /boot's own filesystem"
+assert_contains "$(cat "$tmp/err")" "$root/boot is not a mount point"
 
 log "a file in the root: not empty"
 touch "$root/leftover"
@@ -69,6 +72,23 @@ log "/boot of the generic Linux type: refused, with the sfdisk command that fixe
 disk_mount "$(disk_part "$dev" 2)" "$root/boot"
 refused "/boot not XBOOTLDR" --to-filesystem --bootloader systemd-boot "oci:$layout:v1" "$root"
 assert_contains "$(cat "$tmp/err")" "sfdisk --part-type $dev 2 bc13c2ff-59e6-4262-a352-b275fd6f7172"
+
+log "extlinux: an ext4 /boot of any type will do, and no ESP is looked for; xfs is refused"
+"$BERTH" install --dry-run --json --to-filesystem --bootloader extlinux "oci:$layout:v1" "$root" \
+  >"$tmp/xplan.json" 2>"$tmp/err" || fail "extlinux dry run: $(cat "$tmp/err")"
+assert_eq "$(jq -r '.bootloaderChosen | "\(.name) \(.sysrootBootloader) \(.uefi) \(.bios)"' \
+  "$tmp/xplan.json")" "extlinux syslinux false false" "extlinux's plan"
+assert_contains "$(jq -r '.bootloaderChosen.notes[]' "$tmp/xplan.json")" "sfdisk --part-attrs DISK N LegacyBIOSBootable"
+xfsboot=
+disk_new xfsboot "$tmp/xfsboot.img" 320M
+mkfs.xfs -q -f "$xfsboot" || fail "mkfs.xfs failed"
+disk_umount "$root/boot"
+disk_mount "$xfsboot" "$root/boot"
+refused "extlinux, xfs /boot" --to-filesystem --bootloader extlinux "oci:$layout:v1" "$root"
+assert_contains "$(cat "$tmp/err")" "extlinux: U-Boot reads ext2, ext3, ext4 and FAT, but $root/boot is xfs: make /boot ext4"
+disk_umount "$root/boot"
+disk_release "$xfsboot"
+disk_mount "$(disk_part "$dev" 2)" "$root/boot"
 
 log "something that is not vfat mounted at boot/efi is not taken for the ESP"
 small=
