@@ -283,6 +283,11 @@ berth_cli_install_plan_to_json (const BerthInstallPlanView *v)
         json_object_set_new (j, "label", json_string (p->fs_label));
       if (p->fs_uuid != NULL)
         json_object_set_new (j, "filesystemUuid", json_string (p->fs_uuid));
+      /* GPT attribute names as sfdisk --part-attrs spells them */
+      json_t *attrs = json_array ();
+      if (p->attrs & BERTH_DISK_ATTR_LEGACY_BIOS_BOOTABLE)
+        json_array_append_new (attrs, json_string ("LegacyBIOSBootable"));
+      json_object_set_new (j, "attributes", attrs);
       json_array_append_new (parts, j);
     }
   json_object_set_new (o, "partitions", parts);

@@ -35,6 +35,15 @@ assert_eq "$(jq -r '.kargs | join(" ")' "$tmp/plan.json")" \
 assert_eq "$(plan "$tmp/new.img" | jq -r .diskGuid)" "$(jq -r .diskGuid "$tmp/plan.json")" "seeded disk GUID"
 assert_eq "$(jq -r .origin "$tmp/plan.json")" "ostree-unverified-image:$img" "origin"
 assert_eq "$(jq -r .image.bootableLabel "$tmp/plan.json")" true "bootable label"
+assert_eq "$(jq -c '[.partitions[].attributes]' "$tmp/plan.json")" '[[],[],[],[]]' \
+  "no partition attributes"
+
+log "--bootloader extlinux: /boot marked LegacyBIOSBootable for U-Boot's distro boot"
+plan "$tmp/new.img" --bootloader extlinux >"$tmp/xplan.json"
+assert_eq "$(jq -c '[.partitions[].attributes]' "$tmp/xplan.json")" '[[],[],["LegacyBIOSBootable"],[]]' \
+  "attributes with extlinux"
+assert_eq "$(jq -r '.bootloaderChosen | "\(.name) \(.sysrootBootloader)"' "$tmp/xplan.json")" \
+  "extlinux syslinux" "extlinux's plan"
 
 log "options: ext4, sizes, kargs, console, target-imgref, stateroot"
 plan "$tmp/new.img" --size 20G --filesystem ext4 --root-size 8G --boot-size 2G \
