@@ -157,6 +157,22 @@ test_after_pull_auto (void)
   g_assert_cmpint (sd->boot->loader, ==, BERTH_BOOTLOADER_SYSTEMD_BOOT);
   g_assert_cmpstr (sd->boot->backend->sysroot_bootloader, ==, "none");
 
+  /* --bootloader extlinux: /boot marked LegacyBIOSBootable for U-Boot's distro boot (the same
+   * before and after the pull: the table is written before), ostree's syslinux backend */
+  choices.bootloader = BERTH_BOOTLOADER_EXTLINUX;
+  BerthInstallFacts before = disk_facts ();
+  g_autoptr (BerthInstallDecisions) eb = decide_ok (&before, &choices);
+  g_autoptr (BerthInstallDecisions) ex = decide_ok (&facts, &choices);
+  for (BerthInstallDecisions **x = (BerthInstallDecisions *[]){ eb, ex, NULL }; *x; x++)
+    {
+      const BerthDiskPartition *bp = berth_disk_layout_get ((*x)->layout, BERTH_DISK_ROLE_BOOT);
+      g_assert_cmpuint (bp->attrs & BERTH_DISK_ATTR_LEGACY_BIOS_BOOTABLE, !=, 0);
+    }
+  g_assert_cmpint (ex->boot->loader, ==, BERTH_BOOTLOADER_EXTLINUX);
+  g_assert_cmpstr (ex->boot->sysroot_bootloader, ==, "syslinux");
+  const BerthDiskPartition *sdb = berth_disk_layout_get (sd->layout, BERTH_DISK_ROLE_BOOT);
+  g_assert_cmpuint (sdb->attrs, ==, 0);
+
   /* --bootloader none needs no boot files */
   facts.boot_facts = NULL;
   choices.bootloader = BERTH_BOOTLOADER_NONE;
