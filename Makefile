@@ -73,6 +73,7 @@ include installer/deploy/deploy.mk
 include installer/boot/boot.mk
 include installer/plan/plan.mk
 include kargs/kargs.mk
+include kickstart/kickstart.mk
 include installer/cli/cli.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
@@ -81,7 +82,7 @@ objs_of = $(patsubst %.c,$(B)/%.o,$(1))
 module_lib = $(if $($(1)_SRCS),$(B)/lib/lib$(1).a)
 
 # Module archives, top of the stack first, as the linker wants them.
-LINK_ORDER := plan boot deploy kargs disk export import oci util
+LINK_ORDER := plan boot deploy kickstart kargs disk export import oci util
 MODULE_ARCHIVES := $(foreach m,$(LINK_ORDER),$(call module_lib,$(m)))
 MODULE_LIBS := $(foreach m,$(LINK_ORDER),$($(m)_LIBS))
 MODULE_LDLIBS = $(call pkg_libs,$(PKGS_GLIB) $(sort $(filter-out -l%,$(MODULE_LIBS)))) \

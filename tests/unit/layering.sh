@@ -33,4 +33,5 @@ log "the closures tools/lint reads"
 layering=$(make -s -C "$BERTH_TOP" print-layering)
 assert_contains "$layering" "deploy: disk import oci util"
 assert_contains "$layering" "kargs: util"
+assert_contains "$layering" "kickstart: util"
 log passed
