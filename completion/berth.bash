@@ -49,7 +49,7 @@ _berth ()
     case $w in -*) ;; *) cmd=$w; break ;; esac
   done
   if [ -z "$cmd" ]; then
-    mapfile -t COMPREPLY < <(compgen -W "inspect pull install kargs upgrade image help version --help --version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "inspect pull install kargs kickstart upgrade image help version --help --version" -- "$cur")
     return 0
   fi
   if [ "$cmd" = image ]; then
@@ -66,7 +66,7 @@ _berth ()
     cmd="image $sub"
   fi
   if [ "$cmd" = help ]; then
-    mapfile -t COMPREPLY < <(compgen -W "inspect pull install kargs upgrade image version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "inspect pull install kargs kickstart upgrade image version" -- "$cur")
     return 0
   fi
 
@@ -123,6 +123,7 @@ _berth ()
       esac
       compopt -o nospace 2>/dev/null
       ;;
+    kickstart:0) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
     install:1)
       case $mode in
         file) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;

@@ -71,6 +71,7 @@ int berth_cmd_inspect (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_pull (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_install (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_kargs (const BerthCommand *cmd, int argc, char **argv);
+int berth_cmd_kickstart (const BerthCommand *cmd, int argc, char **argv);
 int berth_cmd_upgrade (const BerthCommand *cmd, int argc, char **argv);
 /* berth image SUBCOMMAND (cli-image-group.c) and its subcommands. */
 int berth_cmd_image (const BerthCommand *cmd, int argc, char **argv);

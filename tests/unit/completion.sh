@@ -49,7 +49,7 @@ expect_not ()
   case " $got " in *" $2 "*) fail "completing '$1': '$2' should not be offered: $got" ;; esac
 }
 
-expect "" inspect pull install kargs upgrade image help version
+expect "" inspect pull install kargs kickstart upgrade image help version
 expect "image " encapsulate copy
 expect "image copy --" --dest-creds --dest-authfile --dest-cert-dir --dest-tls-verify --creds --arch
 expect "image copy --dest-tls-verify " true false
@@ -58,7 +58,7 @@ expect "image copy oci:x o" oci: oci-archive:
 expect "image encapsulate --" --repo --max-layers --label --compression --json --creds
 expect "image encapsulate --compression " gzip zstd none
 expect "ins" install
-expect "help " install kargs upgrade
+expect "help " install kargs kickstart upgrade
 expect "install --via" --via-loopback
 expect "install --bo" --bootloader --boot-size --boot-mount-spec
 expect "install --bootloader " auto systemd-boot grub extlinux none
@@ -82,6 +82,9 @@ expect "install oci:x --via-loopback $tmp/di" "$tmp/disk.raw"
 expect "install --via-loopback oci:x $tmp/di" "$tmp/disk.raw"
 expect "install --ostree-remote-config $tmp/di" "$tmp/disk.raw"
 expect "upgrade --disk $tmp/di" "$tmp/disk.raw"
+expect "kickstart --" --check --ignore-unknown --json
+: >"$tmp/fedora.ks"
+expect "kickstart --check $tmp/fed" "$tmp/fedora.ks"
 expect "install ostree-remote-" ostree-remote-registry: ostree-remote-image:
 expect "install --to-filesystem oci:x $tmp/lay" "$tmp/layouts"
 expect "pull --repo $tmp/lay" "$tmp/layouts"
