@@ -136,22 +136,101 @@ check_aligned (const char *what, guint64 size, GError **error)
   return TRUE;
 }
 
+/* What each role is by default, as bootc's baseline names it. */
+typedef struct
+{
+  const char *what; /* in messages: "The ESP size ..." */
+  const char *name; /* GPT partition name */
+  BerthDiskFs fs;
+  const char *label;
+} RoleDefaults;
+
+static const RoleDefaults role_defaults[] = {
+  [BERTH_DISK_ROLE_BIOS_BOOT] = { "BIOS boot", "BIOS-BOOT", BERTH_DISK_FS_NONE, NULL },
+  [BERTH_DISK_ROLE_ESP] = { "ESP", "EFI-SYSTEM", BERTH_DISK_FS_VFAT, "EFI-SYSTEM" },
+  [BERTH_DISK_ROLE_BOOT] = { "boot", "boot", BERTH_DISK_FS_EXT4, "boot" },
+  [BERTH_DISK_ROLE_ROOT] = { "root", "root", BERTH_DISK_FS_XFS, "root" },
+};
+
+/* bootc's layout as volumes, from the options. */
+static guint
+default_volumes (const BerthDiskLayoutOptions *opts, gboolean x86, BerthDiskVolume *v)
+{
+  guint n = 0;
+  if (x86 && !opts->no_bios_boot)
+    v[n++] = (BerthDiskVolume){ .role = BERTH_DISK_ROLE_BIOS_BOOT, .size = BERTH_DISK_MiB };
+  v[n++] = (BerthDiskVolume){ .role = BERTH_DISK_ROLE_ESP,
+                              .size = opts->esp_size ? opts->esp_size : 512 * BERTH_DISK_MiB };
+  v[n++] = (BerthDiskVolume){ .role = BERTH_DISK_ROLE_BOOT,
+                              .size = opts->boot_size ? opts->boot_size : BERTH_DISK_GiB };
+  v[n++] = (BerthDiskVolume){ .role = BERTH_DISK_ROLE_ROOT,
+                              .size = opts->root_size,
+                              .grow = opts->root_size == 0,
+                              .fs = opts->root_fs };
+  return n;
+}
+
+static gboolean
+check_volumes (const BerthDiskVolume *v, guint n, gboolean x86, GError **error)
+{
+  guint seen[BERTH_DISK_ROLE_ROOT + 1] = { 0 };
+  if (n == 0 || n > BERTH_DISK_MAX_PARTITIONS)
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                        "A layout has 1 to %d partitions, not %u", BERTH_DISK_MAX_PARTITIONS, n);
+  for (guint i = 0; i < n; i++)
+    {
+      if ((guint)v[i].role > BERTH_DISK_ROLE_ROOT)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "Unknown volume role %d",
+                            v[i].role);
+      const RoleDefaults *r = &role_defaults[v[i].role];
+      if (seen[v[i].role]++ > 0)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                            "The layout has more than one %s partition", r->what);
+      if (!check_aligned (r->what, v[i].size, error)
+          || !check_aligned (r->what, v[i].max_size, error))
+        return FALSE;
+      if (v[i].encrypt)
+        return berth_throw (error, BERTH_ERROR_REFUSED,
+                            "The %s partition is to be encrypted: berth does not make LUKS "
+                            "volumes yet (this host has no dm-crypt); leave out --encrypted",
+                            r->what);
+      if (v[i].role == BERTH_DISK_ROLE_BIOS_BOOT && !x86)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                            "A BIOS boot partition is for x86_64 only");
+      BerthDiskFs fs = v[i].fs != BERTH_DISK_FS_NONE ? v[i].fs : r->fs;
+      if (v[i].role == BERTH_DISK_ROLE_ROOT && fs == BERTH_DISK_FS_VFAT)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                            "The root filesystem cannot be vfat (xfs, ext4 or btrfs)");
+      if (v[i].role == BERTH_DISK_ROLE_BOOT && fs == BERTH_DISK_FS_VFAT)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                            "/boot cannot be vfat: ostree's /boot needs symlinks (ext4 or xfs)");
+      if (v[i].role == BERTH_DISK_ROLE_ESP && fs != BERTH_DISK_FS_VFAT)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "The ESP is vfat, not %s",
+                            berth_disk_fs_to_string (fs));
+      if (v[i].role == BERTH_DISK_ROLE_BIOS_BOOT && fs != BERTH_DISK_FS_NONE)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                            "A BIOS boot partition has no filesystem");
+      if (!v[i].grow && v[i].size == 0)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                            "The %s partition has no size (give one, or let it grow)", r->what);
+    }
+  if (seen[BERTH_DISK_ROLE_ROOT] != 1)
+    return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT, "The layout has no root partition");
+  return TRUE;
+}
+
 BerthDiskLayout *
 berth_disk_layout_new (const BerthDiskLayoutOptions *opts, GError **error)
 {
   g_return_val_if_fail (opts != NULL, NULL);
 
   guint32 ss = opts->sector_size ? opts->sector_size : 512;
-  guint64 esp_size = opts->esp_size ? opts->esp_size : 512 * BERTH_DISK_MiB;
-  guint64 boot_size = opts->boot_size ? opts->boot_size : BERTH_DISK_GiB;
-  BerthDiskFs root_fs = opts->root_fs != BERTH_DISK_FS_NONE ? opts->root_fs : BERTH_DISK_FS_XFS;
-
   const char *root_type;
-  gboolean bios_boot;
+  gboolean x86;
   if (g_strcmp0 (opts->arch, "x86_64") == 0)
-    root_type = BERTH_DISK_TYPE_ROOT_X86_64, bios_boot = !opts->no_bios_boot;
+    root_type = BERTH_DISK_TYPE_ROOT_X86_64, x86 = TRUE;
   else if (g_strcmp0 (opts->arch, "aarch64") == 0)
-    root_type = BERTH_DISK_TYPE_ROOT_ARM64, bios_boot = FALSE;
+    root_type = BERTH_DISK_TYPE_ROOT_ARM64, x86 = FALSE;
   else
     return (berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
                          "Unsupported architecture '%s' (x86_64 or aarch64)",
@@ -167,12 +246,15 @@ berth_disk_layout_new (const BerthDiskLayoutOptions *opts, GError **error)
                          " bytes (not a positive multiple of the %u-byte sector)",
                          opts->disk_size, ss),
             NULL);
-  if (root_fs == BERTH_DISK_FS_VFAT)
-    return (berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
-                         "The root filesystem cannot be vfat (xfs, ext4 or btrfs)"),
-            NULL);
-  if (!check_aligned ("ESP", esp_size, error) || !check_aligned ("boot", boot_size, error)
-      || !check_aligned ("root", opts->root_size, error))
+  BerthDiskVolume defaults[BERTH_DISK_MAX_PARTITIONS];
+  const BerthDiskVolume *vols = opts->volumes;
+  guint n = opts->n_volumes;
+  if (vols == NULL)
+    {
+      n = default_volumes (opts, x86, defaults);
+      vols = defaults;
+    }
+  if (!check_volumes (vols, n, x86, error))
     return NULL;
 
   /* The last byte a partition may use: before the backup GPT (entries array + header). */
@@ -180,20 +262,32 @@ berth_disk_layout_new (const BerthDiskLayoutOptions *opts, GError **error)
   guint64 usable_end = opts->disk_size > gpt_backup ? opts->disk_size - gpt_backup : 0;
   usable_end -= usable_end % ALIGN;
 
-  guint64 bios_size = bios_boot ? BERTH_DISK_MiB : 0;
-  guint64 root_start = ALIGN + bios_size + esp_size + boot_size;
-  /* The root must hold the image; an explicit --root-size must too. */
-  guint64 root_min = MAX (opts->image_size, opts->root_size);
-  root_min = (root_min + ALIGN - 1) / ALIGN * ALIGN;
-  if (root_min == 0)
-    root_min = ALIGN;
-  guint64 needed = root_start + root_min + ALIGN; /* + the backup GPT, aligned */
-  if (usable_end < root_start + root_min)
+  /* What each takes at least, for the size check: its size; the root also the image's. */
+  guint64 image_min = (opts->image_size + ALIGN - 1) / ALIGN * ALIGN;
+  guint64 mins[BERTH_DISK_MAX_PARTITIONS];
+  guint64 fixed = 0;
+  guint n_grow = 0;
+  guint root_i = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      mins[i] = vols[i].size;
+      if (vols[i].role == BERTH_DISK_ROLE_ROOT)
+        {
+          root_i = i;
+          mins[i] = MAX (MAX (mins[i], image_min), ALIGN);
+        }
+      fixed += mins[i];
+      n_grow += vols[i].grow;
+    }
+  guint64 needed = ALIGN + fixed + ALIGN; /* + the backup GPT, aligned */
+  if (usable_end < ALIGN + fixed)
     {
       g_autofree char *need_s = size_to_string (needed);
       g_autofree char *have_s = size_to_string (opts->disk_size);
+      const BerthDiskVolume *root_vol = &vols[root_i];
+      guint64 root_min = MAX (MAX (root_vol->size, image_min), ALIGN);
       g_autofree char *root_s = size_to_string (root_min);
-      g_autofree char *why = opts->root_size >= opts->image_size && opts->root_size != 0
+      g_autofree char *why = !root_vol->grow && root_vol->size >= opts->image_size
                                ? g_strdup_printf ("a root of %s as asked", root_s)
                                : g_strdup_printf ("a root that holds the image's %s", root_s);
       return (berth_throw (error, BERTH_ERROR_DISK_TOO_SMALL,
@@ -202,7 +296,47 @@ berth_disk_layout_new (const BerthDiskLayoutOptions *opts, GError **error)
                            needed, need_s, why, opts->disk_size, have_s),
               NULL);
     }
-  guint64 root_size = opts->root_size ? opts->root_size : usable_end - root_start;
+
+  /* The sizes: fixed ones as asked (an explicit root size as asked, too), growing ones share
+   * the rest equally (in whole MiB, the remainder to the last), each up to its max. */
+  guint64 sizes[BERTH_DISK_MAX_PARTITIONS];
+  for (guint i = 0; i < n; i++)
+    sizes[i] = vols[i].grow ? mins[i] : vols[i].size;
+  guint64 used = 0;
+  for (guint i = 0; i < n; i++)
+    used += sizes[i];
+  guint64 left = usable_end - ALIGN > used ? usable_end - ALIGN - used : 0;
+  gboolean capped[BERTH_DISK_MAX_PARTITIONS] = { FALSE };
+  while (left >= ALIGN && n_grow > 0)
+    {
+      guint open = 0;
+      for (guint i = 0; i < n; i++)
+        open += vols[i].grow && !capped[i];
+      if (open == 0)
+        break;
+      guint64 share = left / open / ALIGN * ALIGN;
+      guint last = 0;
+      for (guint i = 0; i < n; i++)
+        if (vols[i].grow && !capped[i])
+          last = i;
+      guint64 given = 0;
+      for (guint i = 0; i < n; i++)
+        {
+          if (!vols[i].grow || capped[i])
+            continue;
+          guint64 add = i == last ? (left - given) / ALIGN * ALIGN : share;
+          if (vols[i].max_size != 0 && sizes[i] + add >= vols[i].max_size)
+            {
+              add = vols[i].max_size > sizes[i] ? vols[i].max_size - sizes[i] : 0;
+              capped[i] = TRUE;
+            }
+          sizes[i] += add;
+          given += add;
+        }
+      left -= given;
+      if (given == 0)
+        break;
+    }
 
   g_autofree char *random_seed = NULL;
   const char *seed = opts->seed;
@@ -218,24 +352,26 @@ berth_disk_layout_new (const BerthDiskLayoutOptions *opts, GError **error)
     layout->role_index[i] = -1;
 
   /* Names and labels as bootc's baseline install writes them. */
+  static const char *const types[] = {
+    [BERTH_DISK_ROLE_BIOS_BOOT] = BERTH_DISK_TYPE_BIOS_BOOT,
+    [BERTH_DISK_ROLE_ESP] = BERTH_DISK_TYPE_ESP,
+    [BERTH_DISK_ROLE_BOOT] = BERTH_DISK_TYPE_XBOOTLDR,
+    [BERTH_DISK_ROLE_ROOT] = NULL,
+  };
   guint64 pos = ALIGN;
-  if (bios_boot)
+  for (guint i = 0; i < n; i++)
     {
-      add_partition (layout, seed, BERTH_DISK_ROLE_BIOS_BOOT, pos, bios_size,
-                     BERTH_DISK_TYPE_BIOS_BOOT, "BIOS-BOOT", BERTH_DISK_FS_NONE, NULL);
-      pos += bios_size;
+      const RoleDefaults *r = &role_defaults[vols[i].role];
+      BerthDiskFs fs = vols[i].fs != BERTH_DISK_FS_NONE ? vols[i].fs : r->fs;
+      add_partition (layout, seed, vols[i].role, pos, sizes[i],
+                     types[vols[i].role] ? types[vols[i].role] : root_type, r->name, fs,
+                     fs == BERTH_DISK_FS_NONE ? NULL
+                     : vols[i].label          ? vols[i].label
+                                              : r->label);
+      if (vols[i].role == BERTH_DISK_ROLE_BOOT && opts->boot_legacy_bootable)
+        layout->partitions[layout->n_partitions - 1].attrs |= BERTH_DISK_ATTR_LEGACY_BIOS_BOOTABLE;
+      pos += sizes[i];
     }
-  add_partition (layout, seed, BERTH_DISK_ROLE_ESP, pos, esp_size, BERTH_DISK_TYPE_ESP,
-                 "EFI-SYSTEM", BERTH_DISK_FS_VFAT, "EFI-SYSTEM");
-  pos += esp_size;
-  add_partition (layout, seed, BERTH_DISK_ROLE_BOOT, pos, boot_size, BERTH_DISK_TYPE_XBOOTLDR,
-                 "boot", BERTH_DISK_FS_EXT4, "boot");
-  if (opts->boot_legacy_bootable)
-    layout->partitions[layout->role_index[BERTH_DISK_ROLE_BOOT]].attrs
-      |= BERTH_DISK_ATTR_LEGACY_BIOS_BOOTABLE;
-  pos += boot_size;
-  add_partition (layout, seed, BERTH_DISK_ROLE_ROOT, pos, root_size, root_type, "root", root_fs,
-                 "root");
   return g_steal_pointer (&layout);
 }
 

@@ -41,6 +41,30 @@ gboolean berth_disk_fs_from_string (const char *name, BerthDiskFs *out_fs, GErro
 
 /* ---- layout (pure: no I/O) ------------------------------------------------------------- */
 
+/* Roles, so callers need not search by name. */
+typedef enum
+{
+  BERTH_DISK_ROLE_BIOS_BOOT,
+  BERTH_DISK_ROLE_ESP,
+  BERTH_DISK_ROLE_BOOT,
+  BERTH_DISK_ROLE_ROOT,
+} BerthDiskRole;
+
+/* A volume as asked for (a kickstart `part`; bootc's defaults when none are given): what it
+ * is for, how big, which filesystem. The layout places the volumes in the order given,
+ * 1 MiB aligned. */
+typedef struct
+{
+  BerthDiskRole role;
+  guint64 size;      /* bytes, a multiple of 1 MiB; with @grow the least it takes (0: none) */
+  gboolean grow;     /* takes what the fixed volumes leave, shared equally among the growing
+                      * ones, each up to @max_size */
+  guint64 max_size;  /* with @grow; 0: no limit */
+  BerthDiskFs fs;    /* NONE: the role's (BIOS-BOOT none, ESP vfat, /boot ext4, root xfs) */
+  const char *label; /* NULL: the role's, as bootc names them (EFI-SYSTEM, boot, root) */
+  gboolean encrypt;  /* LUKS: refused until the in-guest tier (this host has no dm-crypt) */
+} BerthDiskVolume;
+
 typedef struct
 {
   guint64 disk_size;     /* bytes */
@@ -56,6 +80,12 @@ typedef struct
   /* Mark /boot with the GPT attribute LegacyBIOSBootable: U-Boot's distro boot scans only the
    * partitions marked bootable (that attribute, or the ESP's type) for extlinux.conf. */
   gboolean boot_legacy_bootable;
+  /* The volumes, in order; NULL: bootc's layout from the options above (BIOS-BOOT on x86_64
+   * unless @no_bios_boot, the ESP, /boot, then the root: @root_size, else the rest). With
+   * volumes, root_fs, boot_size, esp_size, root_size and no_bios_boot are not used. Exactly
+   * one root; at most one of each other role. */
+  const BerthDiskVolume *volumes;
+  guint n_volumes;
 } BerthDiskLayoutOptions;
 
 /* GPT partition attribute bits (UEFI spec 5.3.3, table "Defined GPT Partition Entry -
@@ -76,15 +106,6 @@ typedef struct
   guint64 attrs;   /* GPT attribute bits (BERTH_DISK_ATTR_*); 0: none */
 } BerthDiskPartition;
 
-/* Roles, so callers need not search by name. */
-typedef enum
-{
-  BERTH_DISK_ROLE_BIOS_BOOT,
-  BERTH_DISK_ROLE_ESP,
-  BERTH_DISK_ROLE_BOOT,
-  BERTH_DISK_ROLE_ROOT,
-} BerthDiskRole;
-
 #define BERTH_DISK_MAX_PARTITIONS 4
 
 typedef struct
@@ -99,9 +120,10 @@ typedef struct
   int role_index[BERTH_DISK_ROLE_ROOT + 1];
 } BerthDiskLayout;
 
-/* DESIGN.md section 7: BIOS-BOOT (x86_64 only), ESP, XBOOTLDR /boot, DPS root; 1 MiB aligned.
- * DISK_TOO_SMALL (saying what is needed and what there is) when the disk cannot hold the
- * partitions with a root of at least the image size; INVALID_ARGUMENT for bad options. */
+/* DESIGN.md section 7: BIOS-BOOT (x86_64 only), ESP, XBOOTLDR /boot, DPS root; 1 MiB aligned;
+ * or the volumes given, in their order. DISK_TOO_SMALL (saying what is needed and what there
+ * is) when the disk cannot hold the partitions with a root of at least the image size;
+ * INVALID_ARGUMENT for bad options; REFUSED for an encrypted volume (not yet). */
 BerthDiskLayout *berth_disk_layout_new (const BerthDiskLayoutOptions *opts, GError **error);
 void berth_disk_layout_free (BerthDiskLayout *layout);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerthDiskLayout, berth_disk_layout_free)

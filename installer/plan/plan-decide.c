@@ -38,7 +38,16 @@ decide_root_fs (const BerthInstallFacts *facts, const BerthInstallChoices *choic
                 BerthInstallDecisions *d, GError **error)
 {
   const BerthKargsInstallConfig *config = facts->install_config;
-  if (choices->root_fs != BERTH_DISK_FS_NONE)
+  const BerthDiskVolume *root_vol = NULL;
+  for (guint i = 0; i < choices->n_volumes; i++)
+    if (choices->volumes[i].role == BERTH_DISK_ROLE_ROOT)
+      root_vol = &choices->volumes[i];
+  if (root_vol != NULL && root_vol->fs != BERTH_DISK_FS_NONE)
+    {
+      d->root_fs = root_vol->fs;
+      d->root_fs_why = g_strdup ("the layout's root volume");
+    }
+  else if (choices->root_fs != BERTH_DISK_FS_NONE)
     {
       d->root_fs = choices->root_fs;
       d->root_fs_why = g_strdup ("--filesystem");
@@ -174,6 +183,22 @@ decide_layout (const BerthInstallFacts *facts, const BerthInstallChoices *choice
      * can boot both ways; a disk for UEFI only needs none */
     .no_bios_boot = choices->firmware == BERTH_BOOT_FIRMWARE_UEFI,
   };
+  /* the volumes asked for, the root with the filesystem decided */
+  BerthDiskVolume vols[BERTH_DISK_MAX_PARTITIONS];
+  if (choices->volumes != NULL)
+    {
+      if (choices->n_volumes > BERTH_DISK_MAX_PARTITIONS)
+        return berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
+                            "A layout has at most %d partitions", BERTH_DISK_MAX_PARTITIONS);
+      for (guint i = 0; i < choices->n_volumes; i++)
+        {
+          vols[i] = choices->volumes[i];
+          if (vols[i].role == BERTH_DISK_ROLE_ROOT)
+            vols[i].fs = d->root_fs;
+        }
+      lopts.volumes = vols;
+      lopts.n_volumes = choices->n_volumes;
+    }
   /* a loader asked for by name may need /boot marked bootable (extlinux: U-Boot's distro boot
    * scans only such partitions); auto never picks one that does */
   const BerthBootBackend *asked = berth_boot_backend_get (d->bootloader);

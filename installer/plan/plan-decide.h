@@ -66,6 +66,11 @@ typedef struct
   const char *const *kargs;        /* --karg in order (then --console's console=); may be NULL */
   const char *const *karg_deletes; /* --karg-delete in order; may be NULL */
   const char *uuid_seed;           /* every UUID of the layout; required (the plan makes one) */
+  /* The volumes of berth's own layout, in order (a kickstart's part lines); NULL: bootc's
+   * layout from root_fs, root_size, boot_size and firmware. The root volume's filesystem, when
+   * given, counts as root_fs. */
+  const BerthDiskVolume *volumes;
+  guint n_volumes;
 } BerthInstallChoices;
 
 typedef struct

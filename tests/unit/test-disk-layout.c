@@ -292,6 +292,136 @@ test_bad_arguments (void)
     }
 }
 
+/* Volumes as asked (a kickstart's part lines): in order, fixed sizes as given, growing ones
+ * sharing the rest up to their max, the role's defaults for what is not said. */
+static void
+test_volumes (void)
+{
+  const BerthDiskVolume ks[] = {
+    { .role = BERTH_DISK_ROLE_ESP, .size = 600 * MiB },
+    { .role = BERTH_DISK_ROLE_BOOT, .size = GiB, .fs = BERTH_DISK_FS_XFS, .label = "myboot" },
+    { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE, .max_size = 6 * GiB, .fs = BERTH_DISK_FS_BTRFS },
+  };
+  BerthDiskLayoutOptions o = { .disk_size = 20 * GiB,
+                               .arch = "x86_64",
+                               .seed = "berth-test",
+                               .volumes = ks,
+                               .n_volumes = G_N_ELEMENTS (ks) };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BerthDiskLayout) l = berth_disk_layout_new (&o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (l->n_partitions, ==, 3);
+  g_assert_null (berth_disk_layout_get (l, BERTH_DISK_ROLE_BIOS_BOOT));
+  const BerthDiskPartition *esp = berth_disk_layout_get (l, BERTH_DISK_ROLE_ESP);
+  const BerthDiskPartition *boot = berth_disk_layout_get (l, BERTH_DISK_ROLE_BOOT);
+  const BerthDiskPartition *root = berth_disk_layout_get (l, BERTH_DISK_ROLE_ROOT);
+  g_assert_cmpuint (esp->number, ==, 1);
+  g_assert_cmpuint (esp->start, ==, MiB);
+  g_assert_cmpuint (esp->size, ==, 600 * MiB);
+  g_assert_cmpint (esp->fs, ==, BERTH_DISK_FS_VFAT);
+  g_assert_cmpstr (esp->fs_label, ==, "EFI-SYSTEM");
+  g_assert_cmpuint (boot->start, ==, 601 * MiB);
+  g_assert_cmpint (boot->fs, ==, BERTH_DISK_FS_XFS);
+  g_assert_cmpstr (boot->fs_label, ==, "myboot");
+  g_assert_cmpstr (boot->type_guid, ==, BERTH_DISK_TYPE_XBOOTLDR);
+  g_assert_cmpuint (root->start, ==, 1625 * MiB);
+  g_assert_cmpuint (root->size, ==, 6 * GiB); /* capped: the rest stays free */
+  g_assert_cmpint (root->fs, ==, BERTH_DISK_FS_BTRFS);
+  g_assert_cmpstr (root->type_guid, ==, BERTH_DISK_TYPE_ROOT_X86_64);
+
+  /* two growing: /boot at least 1 GiB up to 2 GiB, the root the rest */
+  const BerthDiskVolume two[] = {
+    { .role = BERTH_DISK_ROLE_BIOS_BOOT, .size = MiB },
+    { .role = BERTH_DISK_ROLE_ESP, .size = 512 * MiB },
+    { .role = BERTH_DISK_ROLE_BOOT, .size = GiB, .grow = TRUE, .max_size = 2 * GiB },
+    { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE },
+  };
+  o.volumes = two;
+  o.n_volumes = G_N_ELEMENTS (two);
+  g_autoptr (BerthDiskLayout) l2 = berth_disk_layout_new (&o, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (l2->partitions[2].size, ==, 2 * GiB);
+  g_assert_cmpuint (l2->partitions[3].start, ==, (1 + 1 + 512 + 2048) * MiB);
+  g_assert_cmpuint (l2->partitions[3].start + l2->partitions[3].size, ==, 20479 * MiB);
+
+  /* the defaults written out as volumes give bootc's layout, byte for byte */
+  const BerthDiskVolume bootc[] = {
+    { .role = BERTH_DISK_ROLE_BIOS_BOOT, .size = MiB },
+    { .role = BERTH_DISK_ROLE_ESP, .size = 512 * MiB },
+    { .role = BERTH_DISK_ROLE_BOOT, .size = GiB },
+    { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE },
+  };
+  BerthDiskLayoutOptions d = { .disk_size = 20 * GiB, .arch = "x86_64", .seed = "berth-test" };
+  g_autoptr (BerthDiskLayout) def = berth_disk_layout_new (&d, NULL);
+  d.volumes = bootc;
+  d.n_volumes = G_N_ELEMENTS (bootc);
+  g_autoptr (BerthDiskLayout) same = berth_disk_layout_new (&d, NULL);
+  g_autofree char *a = berth_disk_layout_describe (def);
+  g_autofree char *b = berth_disk_layout_describe (same);
+  g_assert_cmpstr (a, ==, b);
+
+  /* refusals */
+  const struct
+  {
+    BerthDiskVolume v[2];
+    guint n;
+    const char *arch;
+    int code;
+    const char *msg;
+  } bad[] = {
+    { { { .role = BERTH_DISK_ROLE_ESP, .size = MiB } },
+      1,
+      "x86_64",
+      BERTH_ERROR_INVALID_ARGUMENT,
+      "The layout has no root partition" },
+    { { { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE },
+        { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE } },
+      2,
+      "x86_64",
+      BERTH_ERROR_INVALID_ARGUMENT,
+      "The layout has more than one root partition" },
+    { { { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE, .encrypt = TRUE } },
+      1,
+      "x86_64",
+      BERTH_ERROR_REFUSED,
+      "The root partition is to be encrypted" },
+    { { { .role = BERTH_DISK_ROLE_BIOS_BOOT, .size = MiB },
+        { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE } },
+      2,
+      "aarch64",
+      BERTH_ERROR_INVALID_ARGUMENT,
+      "A BIOS boot partition is for x86_64 only" },
+    { { { .role = BERTH_DISK_ROLE_BOOT, .size = GiB, .fs = BERTH_DISK_FS_VFAT },
+        { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE } },
+      2,
+      "x86_64",
+      BERTH_ERROR_INVALID_ARGUMENT,
+      "/boot cannot be vfat" },
+    { { { .role = BERTH_DISK_ROLE_ESP, .size = MiB, .fs = BERTH_DISK_FS_EXT4 },
+        { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE } },
+      2,
+      "x86_64",
+      BERTH_ERROR_INVALID_ARGUMENT,
+      "The ESP is vfat, not ext4" },
+    { { { .role = BERTH_DISK_ROLE_BOOT }, { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE } },
+      2,
+      "x86_64",
+      BERTH_ERROR_INVALID_ARGUMENT,
+      "The boot partition has no size" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      BerthDiskLayoutOptions bo = {
+        .disk_size = 20 * GiB, .arch = bad[i].arch, .volumes = bad[i].v, .n_volumes = bad[i].n
+      };
+      g_autoptr (GError) e = NULL;
+      g_assert_null (berth_disk_layout_new (&bo, &e));
+      g_assert_error (e, BERTH_ERROR, bad[i].code);
+      if (!g_str_has_prefix (e->message, bad[i].msg))
+        g_error ("case %u: '%s' does not start with '%s'", i, e->message, bad[i].msg);
+    }
+}
+
 static void
 test_fs_names (void)
 {
@@ -334,6 +464,7 @@ main (int argc, char **argv)
   g_test_add_func ("/disk/layout/seed", test_seed);
   g_test_add_func ("/disk/layout/boot-legacy-bootable", test_boot_legacy_bootable);
   g_test_add_func ("/disk/layout/too-small", test_too_small);
+  g_test_add_func ("/disk/layout/volumes", test_volumes);
   g_test_add_func ("/disk/layout/bad-arguments", test_bad_arguments);
   g_test_add_func ("/disk/layout/fs-names", test_fs_names);
   g_test_add_func ("/disk/partition-path", test_partition_path);

@@ -369,6 +369,41 @@ test_to_filesystem (void)
   g_assert_error (e2, BERTH_ERROR, BERTH_ERROR_INVALID_ARGUMENT);
 }
 
+/* Volumes as a kickstart gives them: the layout follows them, the root volume's filesystem
+ * counts as chosen (the install configuration's does not override it). */
+static void
+test_volumes (void)
+{
+  const BerthDiskVolume ks[] = {
+    { .role = BERTH_DISK_ROLE_ESP, .size = 600 * 1024 * 1024 },
+    { .role = BERTH_DISK_ROLE_BOOT, .size = GiB },
+    { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE, .fs = BERTH_DISK_FS_EXT4 },
+  };
+  g_autoptr (BerthKargsInstallConfig) xfs
+    = config_of ("/usr/lib/bootc/install/x.toml", "[install]\nroot-fs-type = \"btrfs\"\n");
+  BerthInstallFacts facts = disk_facts ();
+  facts.install_config = xfs;
+  BerthInstallChoices choices = no_choices ();
+  choices.volumes = ks;
+  choices.n_volumes = G_N_ELEMENTS (ks);
+  g_autoptr (BerthInstallDecisions) d = decide_ok (&facts, &choices);
+  g_assert_cmpuint (d->layout->n_partitions, ==, 3);
+  g_assert_false (d->bios_boot);
+  g_assert_cmpint (d->root_fs, ==, BERTH_DISK_FS_EXT4);
+  g_assert_cmpstr (d->root_fs_why, ==, "the layout's root volume");
+  g_assert_cmpuint (berth_disk_layout_get (d->layout, BERTH_DISK_ROLE_ESP)->size, ==,
+                    600 * 1024 * 1024);
+  /* without a filesystem on the root volume: the install configuration's */
+  const BerthDiskVolume plain[] = { { .role = BERTH_DISK_ROLE_ESP, .size = 600 * 1024 * 1024 },
+                                    { .role = BERTH_DISK_ROLE_BOOT, .size = GiB },
+                                    { .role = BERTH_DISK_ROLE_ROOT, .grow = TRUE } };
+  choices.volumes = plain;
+  g_autoptr (BerthInstallDecisions) p = decide_ok (&facts, &choices);
+  g_assert_cmpint (p->root_fs, ==, BERTH_DISK_FS_BTRFS);
+  g_assert_cmpint (berth_disk_layout_get (p->layout, BERTH_DISK_ROLE_ROOT)->fs, ==,
+                   BERTH_DISK_FS_BTRFS);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -378,5 +413,6 @@ main (int argc, char **argv)
   g_test_add_func ("/plan/decide/install-config", test_install_config);
   g_test_add_func ("/plan/decide/refusals", test_refusals);
   g_test_add_func ("/plan/decide/to-filesystem", test_to_filesystem);
+  g_test_add_func ("/plan/decide/volumes", test_volumes);
   return g_test_run ();
 }
