@@ -345,7 +345,19 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
         return berth_cli_fail (cmd, error);
       o.root_ssh_authorized_keys = keys;
     }
-  if (!opt_dry_run && geteuid () != 0)
+  return berth_cli_install_run (cmd, &o, opt_dry_run, opt_json);
+}
+
+int
+berth_cli_install_run (const BerthCommand *cmd, const BerthInstallOptions *options,
+                       gboolean dry_run, gboolean json)
+{
+  g_autoptr (GError) error = NULL;
+  BerthInstallOptions o = *options;
+  g_autofree char *runner = o.runner == NULL ? berth_cli_runner_path () : NULL;
+  if (o.runner == NULL)
+    o.runner = runner;
+  if (!dry_run && geteuid () != 0)
     return berth_cli_usage (cmd, "needs root (it writes to TARGET); --dry-run does not");
 
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
@@ -354,14 +366,14 @@ berth_cmd_install (const BerthCommand *cmd, int argc, char **argv)
   g_autoptr (BerthInstallPlan) plan = berth_install_plan_new (&o, cancellable, &error);
   if (plan == NULL)
     return interrupted_before (cmd, o.target, error);
-  if (opt_dry_run)
+  if (dry_run)
     {
       g_printerr ("Reading the image's kargs.d and install configuration (the image is pulled "
                   "into a temporary repository; nothing is written to %s)\n",
                   o.target);
       if (!berth_install_plan_preview_kargs (plan, cancellable, &error))
         return interrupted_before (cmd, o.target, error);
-      if (opt_json)
+      if (json)
         {
           g_autoptr (json_t) j
             = berth_cli_install_plan_to_json (berth_install_plan_get_view (plan));

@@ -1,6 +1,9 @@
 /* berth kickstart: an Anaconda kickstart file, read as pykickstart reads it. --check prints
- * what berth would install from it; installing comes with the install plan. */
+ * what berth would install from it; without it, berth installs it (cli-kickstart-install.c). */
 #include "cli.h"
+#include "cli-kickstart-install.h"
+
+#include <sys/utsname.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +15,11 @@
 static gboolean opt_check;
 static gboolean opt_ignore_unknown;
 static gboolean opt_json;
+static gboolean opt_dry_run;
+static char *opt_disk;
+static char *opt_via_loopback;
+static char *opt_uuid_seed;
+static char *opt_ostree_remote_config;
 
 /* ---- what is shown (never a password, a hash or a passphrase) ---------------------------- */
 
@@ -606,6 +614,32 @@ to_json (const BerthKickstart *ks, const char *image, BerthKargs *kargs)
   return o;
 }
 
+/* ---- the install ----------------------------------------------------------------------- */
+
+static int
+install (const BerthCommand *cmd, BerthKickstart *ks)
+{
+  g_autoptr (GError) error = NULL;
+  BerthInstallOptions o = { 0 };
+  o.root_fs = BERTH_DISK_FS_NONE;
+  o.bootloader = BERTH_BOOTLOADER_AUTO;
+  o.firmware = BERTH_BOOT_FIRMWARE_AUTO;
+  o.uuid_seed = opt_uuid_seed;
+  o.ostree_remote_config = opt_ostree_remote_config;
+  if (!berth_cli_image_options (&o.source, &error))
+    return berth_cli_fail (cmd, error);
+  struct utsname u;
+  BerthKickstartInstallArgs args = { .disk = opt_disk,
+                                     .via_loopback = opt_via_loopback,
+                                     .arch = uname (&u) == 0 ? u.machine : "x86_64" };
+  g_auto (BerthKickstartInstallData) data = { 0 };
+  if (!berth_cli_kickstart_options (ks, &args, &o, &data, &error))
+    return berth_cli_fail (cmd, error);
+  for (guint i = 0; i < data.warnings->len; i++)
+    g_printerr ("berth %s: warning: %s\n", cmd->name, (const char *)data.warnings->pdata[i]);
+  return berth_cli_install_run (cmd, &o, opt_dry_run, opt_json);
+}
+
 /* ---- the command ------------------------------------------------------------------------- */
 
 int
@@ -619,17 +653,33 @@ berth_cmd_kickstart (const BerthCommand *cmd, int argc, char **argv)
         { "ignore-unknown", 0, 0, G_OPTION_ARG_NONE, &opt_ignore_unknown,
           "Skip unknown commands and commands berth does not carry out, with a warning each",
           NULL },
-        { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "With --check, print it as JSON", NULL },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "With --check or --dry-run, print it as JSON",
+          NULL },
+        { "disk", 0, 0, G_OPTION_ARG_FILENAME, &opt_disk,
+          "Install onto DEVICE (else the one disk the kickstart names)", "DEVICE" },
+        { "via-loopback", 0, 0, G_OPTION_ARG_FILENAME, &opt_via_loopback,
+          "Install into the disk image FILE (created sparse, 10G, when missing) for the "
+          "kickstart's disk",
+          "FILE" },
+        { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, "Print the install plan; write nothing",
+          NULL },
+        { "ostree-remote-config", 0, 0, G_OPTION_ARG_FILENAME, &opt_ostree_remote_config,
+          "With ostreecontainer --remote: the remote's config file (else the host's "
+          "/etc/ostree/remotes.d)",
+          "FILE" },
+        { "uuid-seed", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_uuid_seed,
+          "Derive every UUID from SEED (reproducible tests)", "SEED" },
         { NULL } };
   int exit_status;
-  if (!berth_cli_parse (cmd, entries, &argc, &argv, &exit_status))
+  if (!berth_cli_parse_with (cmd, entries, berth_cli_image_entries, &argc, &argv, &exit_status))
     return exit_status;
   if (argc != 2)
     return berth_cli_usage (cmd, "takes one FILE, the kickstart");
-  if (!opt_check)
-    return berth_cli_usage (cmd, "installing from a kickstart is not there yet (it comes with "
-                                 "the install plan); --check reads FILE and prints what berth "
-                                 "would install");
+  if (opt_check && (opt_dry_run || opt_disk || opt_via_loopback))
+    return berth_cli_usage (cmd, "--check only reads FILE: --dry-run, --disk and --via-loopback "
+                                 "go with an install");
+  if (opt_disk != NULL && opt_via_loopback != NULL)
+    return berth_cli_usage (cmd, "--disk and --via-loopback both name the target: give one");
 
   BerthKickstartFlags flags = opt_ignore_unknown ? BERTH_KICKSTART_IGNORE_UNKNOWN : 0;
   g_autoptr (GError) error = NULL;
@@ -650,6 +700,8 @@ berth_cmd_kickstart (const BerthCommand *cmd, int argc, char **argv)
       return berth_cli_fail (cmd, error);
     }
   g_autofree char *image = berth_image_ref_to_string (ref);
+  if (!opt_check)
+    return install (cmd, ks);
 
   g_autoptr (BerthKargs) kargs = NULL;
   if (ks->bootloader.seen && ks->bootloader.append != NULL)

@@ -95,6 +95,12 @@ char *berth_cli_runner_path (void);
 char *berth_cli_install_plan_describe (const BerthInstallPlanView *view);
 json_t *berth_cli_install_plan_to_json (const BerthInstallPlanView *view);
 
+/* berth install's plan and apply with its progress, for `berth install` and `berth kickstart`:
+ * --dry-run (@dry_run) prints the plan (@json: as JSON) after the preview; else the plan on
+ * stderr, the apply, what a failure undid. Returns the exit status. */
+int berth_cli_install_run (const BerthCommand *cmd, const BerthInstallOptions *options,
+                           gboolean dry_run, gboolean json);
+
 /* Prints "berth: MESSAGE" on stderr and returns the exit status @error's code calls for. */
 int berth_cli_fail (const BerthCommand *cmd, const GError *error);
 

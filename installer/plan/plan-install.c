@@ -34,6 +34,8 @@ struct BerthInstallPlan
   GStrv cli_kargs;
   GStrv cli_karg_deletes;
   char *uuid_seed; /* the given one, or a random one: every decision makes the same layout */
+  BerthDiskVolume *volumes; /* a copy of the options' (the labels point into the caller's) */
+  guint n_volumes;
   char *runner;
   char *ssh_keys;
   gboolean preserve_on_error;
@@ -80,6 +82,7 @@ berth_install_plan_free (BerthInstallPlan *plan)
   g_free (plan->target);
   g_free (plan->stateroot_choice);
   g_free (plan->uuid_seed);
+  g_free (plan->volumes);
   g_strfreev (plan->cli_kargs);
   g_strfreev (plan->cli_karg_deletes);
   g_free (plan->ssh_keys);
@@ -439,6 +442,11 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
   plan->wipe = options->wipe;
   plan->stateroot_choice = g_strdup (options->stateroot);
   plan->uuid_seed = options->uuid_seed ? g_strdup (options->uuid_seed) : g_uuid_string_random ();
+  if (options->volumes != NULL)
+    {
+      plan->volumes = g_memdup2 (options->volumes, sizeof (BerthDiskVolume) * options->n_volumes);
+      plan->n_volumes = options->n_volumes;
+    }
   plan->cli_kargs = g_strdupv ((char **)options->kargs);
   plan->cli_karg_deletes = g_strdupv ((char **)options->karg_deletes);
   plan->runner = g_strdup (options->runner);
@@ -524,6 +532,8 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
     .kargs = (const char *const *)plan->cli_kargs,
     .karg_deletes = (const char *const *)plan->cli_karg_deletes,
     .uuid_seed = plan->uuid_seed,
+    .volumes = plan->volumes,
+    .n_volumes = plan->n_volumes,
   };
 
   /* The target. */

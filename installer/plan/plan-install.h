@@ -46,6 +46,9 @@ typedef struct
    * any other IMAGE. */
   const char *ostree_remote_config;
   gboolean preserve_on_error;
+  /* The volumes of the layout (a kickstart's part lines); NULL: bootc's (see plan-decide.h) */
+  const BerthDiskVolume *volumes;
+  guint n_volumes;
 } BerthInstallOptions;
 
 typedef struct BerthInstallPlan BerthInstallPlan;

@@ -117,9 +117,13 @@ out=$("$BERTH" kickstart --check --ignore-unknown "$tmp/unknown.ks")
 assert_contains "$out" "$tmp/unknown.ks:2: unknown command 'netork' (did you mean network?): skipped"
 assert_contains "$out" "signature:  NOT VERIFIED: neither --remote nor --no-signature-verification was given"
 
-log "without --check: not yet, and it says so"
+log "usage: --check reads only; one target"
 rc=0
-err=$("$BERTH" kickstart "$tmp/all.ks" 2>&1) || rc=$?
-assert_eq "$rc" 2 "exit status without --check"
-assert_contains "$err" "installing from a kickstart is not there yet"
+err=$("$BERTH" kickstart --check --dry-run "$tmp/all.ks" 2>&1) || rc=$?
+assert_eq "$rc" 2 "exit status of --check --dry-run"
+assert_contains "$err" "--check only reads FILE"
+rc=0
+err=$("$BERTH" kickstart --disk /dev/null --via-loopback x.img "$tmp/all.ks" 2>&1) || rc=$?
+assert_eq "$rc" 2 "exit status of --disk with --via-loopback"
+assert_contains "$err" "--disk and --via-loopback both name the target"
 log passed
