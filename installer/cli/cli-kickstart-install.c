@@ -166,8 +166,8 @@ not_applied (const BerthKickstart *ks, GPtrArray *out)
   if (cond)                                                                                        \
   g_ptr_array_add (out, g_strdup_printf ("%s:%u: %s is not applied by berth yet", (where).file,    \
                                          (where).line, what))
-  NOTE (ks->rootpw.seen, ks->rootpw.where, "rootpw");
-  NOTE (ks->timezone.seen, ks->timezone.where, "timezone");
+  NOTE (ks->timezone.seen && ks->timezone.timezone == NULL, ks->timezone.where,
+        "timezone without a zone (--utc alone)");
   NOTE (ks->lang.seen, ks->lang.where, "lang");
   NOTE (ks->keyboard.seen, ks->keyboard.where, "keyboard");
   NOTE (ks->services.seen, ks->services.where, "services");
@@ -177,8 +177,8 @@ not_applied (const BerthKickstart *ks, GPtrArray *out)
         "bootloader --timeout");
   NOTE (ks->finish.seen, ks->finish.where, berth_kickstart_finish_to_string (ks->finish.action));
 #undef NOTE
-  const char *const kinds[] = { "user", "group", "network" };
-  GPtrArray *lists[] = { ks->users, ks->groups, ks->networks };
+  const char *const kinds[] = { "user", "group" };
+  GPtrArray *lists[] = { ks->users, ks->groups };
   for (guint k = 0; k < G_N_ELEMENTS (lists); k++)
     if (lists[k]->len > 0)
       {
@@ -311,6 +311,31 @@ berth_cli_kickstart_options (BerthKickstart *ks, const BerthKickstartInstallArgs
     {
       data->ssh_keys = g_string_free (g_steal_pointer (&keys), FALSE);
       o->root_ssh_authorized_keys = data->ssh_keys;
+    }
+  /* the system's settings: root's password, the time zone, the host name (network
+   * --hostname: the first one given; the rest of network is Anaconda's live network) */
+  if (ks->rootpw.seen)
+    {
+      o->settings.root_password = ks->rootpw.password;
+      /* pykickstart: a password without --iscrypted is plain text */
+      o->settings.root_password_plain = !ks->rootpw.is_crypted;
+      o->settings.root_lock = ks->rootpw.lock;
+    }
+  if (ks->timezone.seen)
+    o->settings.timezone = ks->timezone.timezone;
+  for (guint i = 0; i < ks->networks->len && o->settings.hostname == NULL; i++)
+    o->settings.hostname = ((const BerthKickstartNetwork *)ks->networks->pdata[i])->hostname;
+  for (guint i = 0; i < ks->networks->len; i++)
+    {
+      const BerthKickstartNetwork *n = ks->networks->pdata[i];
+      if (n->device != NULL || n->bootproto != NULL)
+        {
+          g_ptr_array_add (data->warnings,
+                           g_strdup_printf ("%s:%u: network's device settings are not applied "
+                                            "by berth yet (only --hostname is)",
+                                            n->where.file, n->where.line));
+          break;
+        }
     }
   not_applied (ks, data->warnings);
   for (guint i = 0; i < ks->warnings->len; i++)

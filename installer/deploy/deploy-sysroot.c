@@ -381,6 +381,8 @@ berth_deploy_image (OstreeSysroot *sysroot, const BerthDeployOptions *options,
   if (options->root_ssh_authorized_keys != NULL
       && !write_ssh_dropin (deployment_path, options->root_ssh_authorized_keys, error))
     return FALSE;
+  if (!berth_deploy_apply_settings (deployment_path, &options->settings, error))
+    return FALSE;
 
   g_autoptr (BerthDeployResult) r = g_new0 (BerthDeployResult, 1);
   if (options->ostree_remote != NULL

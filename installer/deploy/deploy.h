@@ -41,6 +41,24 @@ gboolean berth_deploy_init_stateroot (OstreeSysroot *sysroot, const char *stater
 gboolean berth_deploy_check_bootable (OstreeRepo *repo, const char *commit, char **out_kver,
                                       GCancellable *cancellable, GError **error);
 
+/* Settings of the installed system, written into a deployment's /etc. */
+typedef struct
+{
+  const char *hostname; /* /etc/hostname */
+  const char *timezone; /* /etc/localtime -> ../usr/share/zoneinfo/TIMEZONE (must be there) */
+  /* root's password in /etc/shadow: a crypt(3) hash, or with @root_password_plain the
+   * password itself (hashed here, SHA-512 crypt with a random salt); @root_lock prefixes '!' */
+  const char *root_password;
+  gboolean root_password_plain;
+  gboolean root_lock;
+} BerthDeploySettings;
+
+/* Writes @settings into the tree at @deployment_path (its etc/): each file replaced whole by a
+ * rename, shadow keeping its mode. INVALID_ARGUMENT for a time zone the image has no zoneinfo
+ * for, a host name that is not one (RFC 1123, at most 64 bytes), an /etc/shadow without root. */
+gboolean berth_deploy_apply_settings (const char *deployment_path,
+                                      const BerthDeploySettings *settings, GError **error);
+
 typedef struct
 {
   const char *stateroot;    /* required: the one berth_deploy_init_sysroot created */
@@ -57,6 +75,9 @@ typedef struct
   const char *boot_fstype; /* NULL: "ext4" */
   /* authorized_keys content for root, injected with a tmpfiles.d drop-in; NULL: none. */
   const char *root_ssh_authorized_keys;
+  /* The installed system's settings (a kickstart's), written into the deployment's /etc;
+   * NULL / FALSE: as the image has them (berth_deploy_apply_settings). */
+  BerthDeploySettings settings;
   /* The ostree remote the image was verified with (berth_ostree_remote_add() put it in the
    * sysroot repo's config and its keys in the repo's NAME.trustedkeys.gpg); the installed
    * system keeps it (see berth_deploy_image()). NULL: none. */

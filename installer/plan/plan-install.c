@@ -38,6 +38,7 @@ struct BerthInstallPlan
   guint n_volumes;
   char *runner;
   char *ssh_keys;
+  BerthDeploySettings settings; /* strings owned here */
   gboolean preserve_on_error;
   char *arch;
 
@@ -86,6 +87,11 @@ berth_install_plan_free (BerthInstallPlan *plan)
   g_strfreev (plan->cli_kargs);
   g_strfreev (plan->cli_karg_deletes);
   g_free (plan->ssh_keys);
+  g_free ((char *)plan->settings.hostname);
+  g_free ((char *)plan->settings.timezone);
+  if (plan->settings.root_password != NULL)
+    explicit_bzero ((char *)plan->settings.root_password, strlen (plan->settings.root_password));
+  g_free ((char *)plan->settings.root_password);
   g_free (plan->runner);
   g_free (plan->arch);
   g_clear_pointer (&plan->source, berth_image_source_free);
@@ -451,6 +457,10 @@ berth_install_plan_new (const BerthInstallOptions *options, GCancellable *cancel
   plan->cli_karg_deletes = g_strdupv ((char **)options->karg_deletes);
   plan->runner = g_strdup (options->runner);
   plan->ssh_keys = g_strdup (options->root_ssh_authorized_keys);
+  plan->settings = options->settings;
+  plan->settings.hostname = g_strdup (options->settings.hostname);
+  plan->settings.timezone = g_strdup (options->settings.timezone);
+  plan->settings.root_password = g_strdup (options->settings.root_password);
   plan->preserve_on_error = options->preserve_on_error;
   plan->arch = machine_arch ();
   plan->warnings = g_ptr_array_new_with_free_func (g_free);
@@ -1159,6 +1169,7 @@ apply_steps (Apply *a, GError **error)
     .boot_mount_spec = plan->decided->boot_spec,
     .boot_fstype = plan->decided->boot_fstype,
     .root_ssh_authorized_keys = plan->ssh_keys,
+    .settings = plan->settings,
     .ostree_remote = plan->ostree_remote,
     .sysroot_bootloader = loader->sysroot_bootloader,
     .grub2_exec = plan->runner,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "boot/boot.h"
+#include "deploy/deploy.h"
 #include "disk/disk.h"
 #include "import/import.h"
 #include "kargs/kargs.h"
@@ -40,6 +41,7 @@ typedef struct
    * neither (and ostree's own chroot fails offline) */
   const char *runner;
   const char *root_ssh_authorized_keys; /* the file's contents, or NULL */
+  BerthDeploySettings settings;         /* the system's settings (a kickstart's); zero: none */
   const char *uuid_seed;                /* reproducible UUIDs (tests); NULL: random */
   /* An ostree-remote-* IMAGE: the ostree remote file (`[remote "NAME"]`, url=, gpgkeypath=)
    * whose keys verify the commit; NULL: the host's /etc/ostree/remotes.d/NAME.conf. Refused for

@@ -3,7 +3,8 @@
 # install (ostreecontainer, ignoredisk --only-use, zerombr, clearpart, part lines for biosboot,
 # /boot/efi, /boot and /, bootloader --append, root's sshkey) into a disk image file standing
 # for its disk. Checked: the plan (--dry-run --json), then the disk (partition sizes and types,
-# filesystems and labels, the kernel command line of the BLS entry, root's keys), and the
+# filesystems and labels, the kernel command line of the BLS entry, root's keys and password,
+# the time zone and host name in the deployment's /etc), and the
 # warnings for what berth does not apply yet. Then the refusals, each before anything is
 # written: no disk named, LVM autopart, a separate /var, encryption, no partitioning.
 # shellcheck source=tests/lib/common.sh
@@ -20,6 +21,8 @@ LAYOUT=${BERTH_TEST_IMAGE:-$("$BERTH_TOP/images/test-image")} || fail "images/te
 
 mktemp_dir T
 t0=$SECONDS
+# shellcheck disable=SC2016  # a crypt(3) hash, written as it is
+HASH='$6$berthsalt$berthhash'
 KEY="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBerthKickstartKey ks@example"
 # head PARTITIONING: a kickstart with the image and the given partitioning lines
 ks ()
@@ -27,7 +30,8 @@ ks ()
   printf '%s\n' "# a bootc install, as Fedora's docs write one" text \
     "ostreecontainer --transport=oci --url=$LAYOUT:v1 --no-signature-verification" \
     "$@" 'bootloader --append="berth.ks=1 console=ttyS0"' \
-    "sshkey --username=root \"$KEY\"" 'rootpw --lock' 'services --enabled=sshd' reboot \
+    "sshkey --username=root \"$KEY\"" "rootpw --iscrypted --lock $HASH" \
+    'timezone Etc/UTC --utc' 'network --hostname=berth-ks.example.org' 'services --enabled=sshd' reboot \
     '%post' 'echo hello' '%end'
 }
 ks 'ignoredisk --only-use=vda' zerombr 'clearpart --all --initlabel' 'part biosboot --size=1' \
@@ -43,7 +47,7 @@ assert_eq "$(jq -r '[.partitions[] | "\(.name):\(.size / 1048576):\(.filesystem)
 assert_eq "$(jq -r .target.wipe "$T/plan.json")" true "zerombr and clearpart --all wipe"
 assert_eq "$(jq -r .rootFilesystemFrom "$T/plan.json")" "the layout's root volume" "root fs source"
 assert_eq "$(jq -r '.kargs[3:] | join(" ")' "$T/plan.json")" "berth.ks=1 console=ttyS0" "kargs"
-for w in "ks.cfg:13: rootpw is not applied by berth yet" "ks.cfg:14: services is not applied" \
+for w in "ks.cfg:16: services is not applied" "ks.cfg:17: reboot is not applied" \
   "1 %pre/%post section is not run by berth yet"; do
   assert_contains "$(cat "$T/plan.err")" "$w"
 done
@@ -70,6 +74,11 @@ grep -q '^options .*berth.ks=1 console=ttyS0' "$MNT"/boot/loader/entries/*.conf 
 # (the tmpfiles.d drop-in carries authorized_keys base64-encoded)
 grep -rqF "$(printf '%s\n' "$KEY" | base64 -w0)" "$MNT"/ostree/deploy/default/deploy/*.0/etc/tmpfiles.d/ ||
   fail "root's key from sshkey is not in the deployment"
+# rootpw, timezone, network --hostname
+DEPLOY=$(echo "$MNT"/ostree/deploy/default/deploy/*.0)
+assert_eq "$(grep '^root:' "$DEPLOY/etc/shadow" | cut -d: -f2)" "!$HASH" "root's locked hash"
+assert_eq "$(cat "$DEPLOY/etc/hostname")" berth-ks.example.org "host name"
+assert_eq "$(readlink "$DEPLOY/etc/localtime")" ../usr/share/zoneinfo/Etc/UTC "time zone"
 disk_release "$DEV"
 
 log "refusals, before any write"

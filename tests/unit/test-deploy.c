@@ -8,6 +8,7 @@
 #include "oci/oci-ref.h"
 #include "oci/oci-source.h"
 
+#include <crypt.h>
 #include <locale.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -284,6 +285,76 @@ test_deploy_image (void)
   g_assert_cmpuint (deployments->len, ==, 1);
 }
 
+/* A kickstart's rootpw, timezone and network --hostname, written into a deployment's /etc. */
+static void
+test_settings (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *d = g_dir_make_tmp ("berth-test-settings-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *etc = g_build_filename (d, "etc", NULL);
+  g_autofree char *zones = g_build_filename (d, "usr/share/zoneinfo/Europe", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (etc, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (zones, 0755), ==, 0);
+  g_autofree char *zone = g_build_filename (zones, "Berlin", NULL);
+  g_assert_true (g_file_set_contents (zone, "TZif2", -1, NULL));
+  g_autofree char *shadow = g_build_filename (etc, "shadow", NULL);
+  const char *debian = "root:*:19700:0:99999:7:::\ndaemon:*:19700:0:99999:7:::\n";
+  g_assert_true (g_file_set_contents (shadow, debian, -1, NULL));
+  g_assert_cmpint (chmod (shadow, 0640), ==, 0);
+
+  BerthDeploySettings s = { .hostname = "berth-ks.example.org",
+                            .timezone = "Europe/Berlin",
+                            .root_password = "correct horse",
+                            .root_password_plain = TRUE };
+  g_assert_true (berth_deploy_apply_settings (d, &s, &error));
+  g_assert_no_error (error);
+  g_autofree char *host_path = g_build_filename (etc, "hostname", NULL);
+  g_autofree char *host = NULL;
+  g_assert_true (g_file_get_contents (host_path, &host, NULL, NULL));
+  g_assert_cmpstr (host, ==, "berth-ks.example.org\n");
+  g_autofree char *lt_path = g_build_filename (etc, "localtime", NULL);
+  g_autofree char *lt = g_file_read_link (lt_path, NULL);
+  g_assert_cmpstr (lt, ==, "../usr/share/zoneinfo/Europe/Berlin");
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (shadow, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "root:$6$"));
+  g_assert_nonnull (strstr (text, ":19700:0:99999:7:::\ndaemon:*:19700:0:99999:7:::\n"));
+  /* the hash is crypt(3)'s own: checking the password with it gives it back */
+  g_auto (GStrv) fields = g_strsplit (text, ":", 3);
+  struct crypt_data cd = { 0 };
+  g_assert_cmpstr (crypt_r ("correct horse", fields[1], &cd), ==, fields[1]);
+  struct stat st;
+  g_assert_cmpint (stat (shadow, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0640);
+
+  /* a given hash, locked */
+  BerthDeploySettings locked = { .root_password = "$6$salt$hash", .root_lock = TRUE };
+  g_assert_true (berth_deploy_apply_settings (d, &locked, &error));
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (shadow, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "root:!$6$salt$hash:19700:"));
+
+  /* refusals */
+  BerthDeploySettings bad_zone = { .timezone = "Mars/Olympus" };
+  g_assert_false (berth_deploy_apply_settings (d, &bad_zone, &error));
+  g_assert_nonnull (strstr (error->message, "no /usr/share/zoneinfo/Mars/Olympus"));
+  g_clear_error (&error);
+  BerthDeploySettings escape = { .timezone = "../../etc/shadow" };
+  g_assert_false (berth_deploy_apply_settings (d, &escape, &error));
+  g_clear_error (&error);
+  BerthDeploySettings bad_host = { .hostname = "not_a host" };
+  g_assert_false (berth_deploy_apply_settings (d, &bad_host, &error));
+  g_assert_nonnull (strstr (error->message, "is not a host name"));
+  g_clear_error (&error);
+  BerthDeploySettings bad_hash = { .root_password = "a:b" };
+  g_assert_false (berth_deploy_apply_settings (d, &bad_hash, &error));
+  g_clear_error (&error);
+  const char *argv[] = { "rm", "-rf", d, NULL };
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                               NULL, NULL, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -292,6 +363,7 @@ main (int argc, char **argv)
   g_test_add_func ("/deploy/ssh-tmpfiles", test_ssh_tmpfiles);
   g_test_add_func ("/deploy/kargs-without-ostree", test_kargs_without_ostree);
   g_test_add_func ("/deploy/var-note", test_var_note);
+  g_test_add_func ("/deploy/settings", test_settings);
   g_test_add_func ("/deploy/image", test_deploy_image);
   return g_test_run ();
 }
