@@ -193,6 +193,27 @@ bios_missing (const BerthBootFacts *f, const BerthBootWants *wants, const GrubPa
   return NULL;
 }
 
+/* BIOS with the image's @tool: installed when it can be and --firmware allows it, refused
+ * when --firmware asks for it and it cannot be, else a note saying why not. */
+static gboolean
+decide_bios (const BerthBootFacts *facts, const BerthBootWants *wants, const GrubPaths *p,
+             const char *tool, BerthBootDecision *d, GError **error)
+{
+  gboolean need_bios
+    = wants->firmware == BERTH_BOOT_FIRMWARE_BIOS || wants->firmware == BERTH_BOOT_FIRMWARE_BOTH;
+  g_autofree char *no_bios = bios_missing (facts, wants, p, tool);
+  if (need_bios && no_bios != NULL)
+    return berth_throw (error, BERTH_ERROR_REFUSED,
+                        "--firmware %s: GRUB for BIOS needs the image's i386-pc modules and %s, "
+                        "and a BIOS boot partition: %s",
+                        berth_boot_firmware_to_string (wants->firmware), tool, no_bios);
+  if (no_bios == NULL && wants->firmware != BERTH_BOOT_FIRMWARE_UEFI)
+    d->bios = TRUE;
+  else if (no_bios != NULL)
+    g_ptr_array_add (d->notes, g_strdup_printf ("BIOS: not installed: %s", no_bios));
+  return TRUE;
+}
+
 /* bootupd's way (Fedora-style GRUB with blscfg): its EFI files, its static grub.cfg; the BIOS
  * core image by the image's grub2-install. ostree writes the BLS entries only. */
 static gboolean
@@ -200,8 +221,6 @@ decide_static (const BerthBootFacts *facts, const BerthBootWants *wants, const G
                BerthBootDecision *d, GError **error)
 {
   gboolean want_uefi = wants->firmware != BERTH_BOOT_FIRMWARE_BIOS;
-  gboolean need_bios
-    = wants->firmware == BERTH_BOOT_FIRMWARE_BIOS || wants->firmware == BERTH_BOOT_FIRMWARE_BOTH;
   if (wants->secure_boot && !want_uefi)
     return berth_throw (error, BERTH_ERROR_REFUSED,
                         "--secure-boot goes with UEFI, and --firmware bios asks for BIOS only");
@@ -228,17 +247,7 @@ decide_static (const BerthBootFacts *facts, const BerthBootWants *wants, const G
                                                     "folder berth knows under /%s",
                                                     p->efi->efi, BERTH_BOOT_BOOTUPD_EFI));
     }
-  g_autofree char *no_bios = bios_missing (facts, wants, p, "grub2-install");
-  if (need_bios && no_bios != NULL)
-    return berth_throw (error, BERTH_ERROR_REFUSED, "--firmware %s: GRUB for BIOS needs %s: %s",
-                        berth_boot_firmware_to_string (wants->firmware),
-                        "the image's i386-pc modules and grub2-install, and a BIOS boot partition",
-                        no_bios);
-  if (no_bios == NULL && wants->firmware != BERTH_BOOT_FIRMWARE_UEFI)
-    d->bios = TRUE;
-  else if (no_bios != NULL)
-    g_ptr_array_add (d->notes, g_strdup_printf ("BIOS: not installed: %s", no_bios));
-  return TRUE;
+  return decide_bios (facts, wants, p, "grub2-install", d, error);
 }
 
 static gboolean
@@ -252,8 +261,6 @@ decide (const BerthBootFacts *facts, const BerthBootWants *wants, BerthBootDecis
   if (has_bootupd (facts))
     return decide_static (facts, wants, &p, d, error);
   gboolean want_uefi = wants->firmware != BERTH_BOOT_FIRMWARE_BIOS;
-  gboolean need_bios
-    = wants->firmware == BERTH_BOOT_FIRMWARE_BIOS || wants->firmware == BERTH_BOOT_FIRMWARE_BOTH;
 
   if (wants->secure_boot && !want_uefi)
     return berth_throw (error, BERTH_ERROR_REFUSED,
@@ -293,17 +300,8 @@ decide (const BerthBootFacts *facts, const BerthBootWants *wants, BerthBootDecis
                               : "");
     }
 
-  g_autofree char *no_bios = bios_missing (facts, wants, &p, "grub-install");
-  if (need_bios && no_bios != NULL)
-    return berth_throw (error, BERTH_ERROR_REFUSED, "--firmware %s: GRUB for BIOS needs %s: %s",
-                        berth_boot_firmware_to_string (wants->firmware),
-                        "the image's i386-pc modules and grub-install, and a BIOS boot partition",
-                        no_bios);
-  if (no_bios == NULL && wants->firmware != BERTH_BOOT_FIRMWARE_UEFI)
-    d->bios = TRUE;
-  else if (no_bios != NULL)
-    g_ptr_array_add (d->notes, g_strdup_printf ("BIOS: not installed: %s", no_bios));
-  return check_upgrade_tools (facts, error);
+  return decide_bios (facts, wants, &p, "grub-install", d, error)
+         && check_upgrade_tools (facts, error);
 }
 
 /* ---- install ------------------------------------------------------------------------------ */
