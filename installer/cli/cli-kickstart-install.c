@@ -12,6 +12,14 @@ device_path (const char *name)
   return name[0] == '/' ? g_strdup (name) : g_strconcat ("/dev/", name, NULL);
 }
 
+static void
+add_disk (GPtrArray *named, GPtrArray *where, const char *disk, const BerthKickstartLocation *w,
+          const char *what)
+{
+  g_ptr_array_add (named, g_strdup (disk));
+  g_ptr_array_add (where, g_strdup_printf ("%s:%u (%s)", w->file, w->line, what));
+}
+
 /* The one disk the kickstart names: ignoredisk --only-use, part --ondisk, clearpart --drives;
  * never picked implicitly (the install medium is a disk too). NULL with @error. */
 static char *
@@ -19,20 +27,16 @@ kickstart_disk (const BerthKickstart *ks, GError **error)
 {
   g_autoptr (GPtrArray) named = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) where = g_ptr_array_new_with_free_func (g_free);
-  const BerthKickstartLocation *w;
   for (char **d = ks->ignoredisk.only_use; d && *d; d++)
-    w = &ks->ignoredisk.where, g_ptr_array_add (named, g_strdup (*d)),
-    g_ptr_array_add (where, g_strdup_printf ("%s:%u (ignoredisk --only-use)", w->file, w->line));
+    add_disk (named, where, *d, &ks->ignoredisk.where, "ignoredisk --only-use");
   for (guint i = 0; i < ks->partitions->len; i++)
     {
       const BerthKickstartPartition *p = ks->partitions->pdata[i];
       if (p->ondisk != NULL)
-        w = &p->where, g_ptr_array_add (named, g_strdup (p->ondisk)),
-        g_ptr_array_add (where, g_strdup_printf ("%s:%u (part --ondisk)", w->file, w->line));
+        add_disk (named, where, p->ondisk, &p->where, "part --ondisk");
     }
   for (char **d = ks->clearpart.drives; d && *d; d++)
-    w = &ks->clearpart.where, g_ptr_array_add (named, g_strdup (*d)),
-    g_ptr_array_add (where, g_strdup_printf ("%s:%u (clearpart --drives)", w->file, w->line));
+    add_disk (named, where, *d, &ks->clearpart.where, "clearpart --drives");
   if (named->len == 0)
     return (berth_throw (error, BERTH_ERROR_INVALID_ARGUMENT,
                          "%s names no disk to install to (ignoredisk --only-use, part --ondisk "
